@@ -1,0 +1,15 @@
+"""HTTP surfaces: one blueprint per surface, each with its own authentication."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach every blueprint to the app."""
+    from blueprints import account, admin, api_v1, auth, dashboard, health, settings, team
+    from web.extensions import csrf
+
+    for module in (health, auth, account, dashboard, team, settings, admin):
+        app.register_blueprint(module.bp)
+    csrf.exempt(api_v1.bp)  # token-authenticated; session callers are CSRF-checked in api_v1
+    app.register_blueprint(api_v1.bp)

@@ -1,0 +1,116 @@
+"""The user's own account: profile, language, password, companies and switching between them."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
+
+from blueprints.forms import ChangePasswordForm, CompanyFields, CompanyForm, ConfirmForm, ProfileForm
+from tenants import accounts, audit
+from tenants.errors import DomainError
+from web.auth import bind_session_user, client_ip
+from web.database import commit, db_session
+from web.errors import domain_message
+from web.i18n import LANGUAGES, normalise_language
+
+bp = Blueprint("account", __name__)
+
+
+@bp.get("/account")
+@login_required
+def profile():
+    """Show the profile, language and password forms."""
+    bind_session_user()
+    form = ProfileForm(name=current_user.name, locale=normalise_language(current_user.locale) or "en")
+    return render_template("account/profile.html", form=form, password_form=ChangePasswordForm())
+
+
+@bp.post("/account")
+@login_required
+def update_profile():
+    """Save the name and language."""
+    form = ProfileForm()
+    if not form.validate_on_submit():
+        bind_session_user()
+        return render_template("account/profile.html", form=form, password_form=ChangePasswordForm()), 422
+    current_user.name = (form.name.data or "").strip()
+    current_user.locale = form.locale.data
+    commit()
+    flash(_("Your profile was saved."), "success")
+    return redirect(url_for("account.profile"))
+
+
+@bp.post("/account/password")
+@login_required
+def change_password():
+    """Change the password; every other session of this user ends."""
+    form = ChangePasswordForm()
+    bind_session_user()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(db_session(), current_user, form.current.data, form.password.data)
+        except DomainError as exc:
+            flash(domain_message(exc), "error")
+            return render_template("account/profile.html", form=ProfileForm(obj=current_user), password_form=form), 422
+        if g.membership is not None:
+            audit.record(db_session(), "password_changed", current_user.id, client_ip())
+        commit()
+        login_user(current_user)  # this session carries the new epoch; the others do not
+        flash(_("Your password was changed. Other sessions were logged out."), "success")
+        return redirect(url_for("account.profile"))
+    return render_template("account/profile.html", form=ProfileForm(obj=current_user), password_form=form), 422
+
+
+@bp.post("/language")
+def set_language():
+    """Switch the interface language (kept for the session, and on the profile when logged in)."""
+    ConfirmForm().validate_on_submit() or abort(400)
+    language = request.form.get("language", "")
+    if language not in LANGUAGES:
+        abort(400)
+    session["lang"] = language
+    if current_user.is_authenticated:
+        current_user.locale = language
+        commit()
+    return redirect(_back())
+
+
+def _back() -> str:
+    target = request.form.get("next") or request.referrer or url_for("dashboard.index")
+    host = request.host_url.rstrip("/")
+    if target.startswith(host):
+        target = target[len(host):] or "/"
+    return target if target.startswith("/") and not target.startswith("//") else url_for("dashboard.index")
+
+
+@bp.post("/switch/<int:tenant_id>")
+@login_required
+def switch_tenant(tenant_id: int):
+    """Make another of the user's companies the current one."""
+    ConfirmForm().validate_on_submit() or abort(400)
+    if accounts.membership_in(db_session(), current_user.id, tenant_id) is None:
+        abort(404)
+    session["tenant_id"] = tenant_id
+    return redirect(url_for("dashboard.index"))
+
+
+@bp.route("/companies/new", methods=["GET", "POST"])
+@login_required
+def new_company():
+    """Create another company owned by the logged-in user."""
+    form = CompanyForm()
+    CompanyFields.fill(form)
+    bind_session_user()
+    if form.validate_on_submit():
+        try:
+            tenant = accounts.create_tenant(db_session(), name=form.company.data, country=form.country.data,
+                                            timezone=form.timezone.data, currency=form.currency.data,
+                                            owner=current_user)
+        except DomainError as exc:
+            flash(domain_message(exc), "error")
+            return render_template("account/new_company.html", form=form), 422
+        commit()
+        session["tenant_id"] = tenant.id
+        flash(_("%(name)s was created.", name=tenant.name), "success")
+        return redirect(url_for("dashboard.index"))
+    return render_template("account/new_company.html", form=form), 422 if form.errors else 200

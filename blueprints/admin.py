@@ -1,0 +1,40 @@
+"""Platform operator pages (platform admins only; everyone else gets 404)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from tenants.mail import recent_mail
+from tenants.models import Membership, Tenant
+from web.database import db_session
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PER_PAGE = 50
+
+
+@bp.before_request
+def _operators_only():
+    if not (current_user.is_authenticated and current_user.is_platform_admin):
+        abort(404)
+
+
+@bp.get("/")
+def tenants():
+    """Every tenant with its member count, newest first, paginated."""
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    session = db_session()
+    total = session.scalar(select(func.count(Tenant.id))) or 0
+    members = select(Membership.tenant_id, func.count().label("n")).group_by(Membership.tenant_id).subquery()
+    rows = session.execute(
+        select(Tenant, func.coalesce(members.c.n, 0)).outerjoin(members, members.c.tenant_id == Tenant.id)
+        .order_by(Tenant.created_at.desc(), Tenant.id.desc()).offset((page - 1) * PER_PAGE).limit(PER_PAGE)
+    ).all()
+    return render_template("admin/tenants.html", rows=rows, page=page, pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+                           total=total)
+
+
+@bp.get("/mail")
+def mail():
+    """The newest mails the platform sent or kept in its outbox."""
+    return render_template("admin/mail.html", messages=recent_mail(db_session(), request.args.get("to")))

@@ -1,0 +1,1 @@
+"""Devices, ingest, reading storage, rollups and analytics."""

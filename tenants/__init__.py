@@ -1,0 +1,1 @@
+"""Tenancy core: database session, tenant scoping, tenants, users, roles and API keys."""

@@ -1,0 +1,63 @@
+"""The credential index: from a presented secret's hash to its tenant.
+
+Authentication is the one place that must find a tenant before a tenant is known. The index
+holds only hashes, tenant ids and the kind and id of the credential; the credential rows
+themselves (API keys, device tokens, gateway keys) are tenant-owned and read under scoping.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, delete, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from tenants.db import Base, BigId, utcnow
+from tenants.secrets import hash_secret
+
+
+class CredentialIndex(Base):
+    """Maps a secret's SHA-256 to the tenant and credential it belongs to."""
+
+    __tablename__ = "credential_index"
+
+    secret_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(BigId, ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    credential_id: Mapped[int] = mapped_column(BigId)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@dataclass(frozen=True)
+class CredentialRef:
+    """Which credential a secret is: its tenant, kind and id."""
+
+    tenant_id: int
+    kind: str
+    credential_id: int
+
+
+def register(session: Session, secret: str, tenant_id: int, kind: str, credential_id: int) -> str:
+    """Index a new secret; returns its hash for the credential row."""
+    digest = hash_secret(secret)
+    session.add(CredentialIndex(secret_hash=digest, tenant_id=tenant_id, kind=kind, credential_id=credential_id))
+    return digest
+
+
+def unregister(session: Session, kind: str, credential_id: int) -> None:
+    """Remove a credential's secrets from the index (revocation)."""
+    session.execute(
+        delete(CredentialIndex).where(CredentialIndex.kind == kind, CredentialIndex.credential_id == credential_id)
+    )
+
+
+def resolve(session: Session, secret: str, kinds: tuple[str, ...]) -> CredentialRef | None:
+    """Find which credential of the given kinds a presented secret is, or None."""
+    if not secret or len(secret) > 200:
+        return None
+    row = session.execute(
+        select(CredentialIndex.tenant_id, CredentialIndex.kind, CredentialIndex.credential_id).where(
+            CredentialIndex.secret_hash == hash_secret(secret), CredentialIndex.kind.in_(kinds)
+        )
+    ).first()
+    return CredentialRef(*row) if row else None

@@ -1,0 +1,41 @@
+"""Language choice: the user's setting, then the session's, then the browser's Accept-Language."""
+from __future__ import annotations
+
+from flask import Flask, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from web.extensions import babel
+
+LANGUAGES = {"en": "English", "zh_Hans": "简体中文"}
+
+
+def normalise_language(value: str | None) -> str | None:
+    """Map a tag such as zh-CN, zh-Hans or en-GB to a supported language, or None."""
+    if not value:
+        return None
+    tag = value.replace("-", "_").lower()
+    if tag.startswith("zh"):
+        return "zh_Hans"
+    if tag.startswith("en"):
+        return "en"
+    return None
+
+
+def select_locale() -> str:
+    """The language of this request."""
+    if current_user and current_user.is_authenticated and normalise_language(current_user.locale):
+        return normalise_language(current_user.locale)
+    if normalise_language(session.get("lang")):
+        return normalise_language(session["lang"])
+    for tag, _quality in request.accept_languages:
+        if normalise_language(tag):
+            return normalise_language(tag)
+    return "en"
+
+
+def init_i18n(app: Flask, root_path: str) -> None:
+    """Bind Flask-Babel with our selector and catalogues."""
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", f"{root_path}/translations")
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale)
