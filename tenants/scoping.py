@@ -86,6 +86,7 @@ def _scope_statement(state: ORMExecuteState) -> None:
 
 
 def _check_flush(session: Session, _context, _instances) -> None:
+    _sync_rls(session, _current_tenant.get())
     for obj in session.new:
         if isinstance(obj, TenantOwned):
             tenant_id = require_tenant_id()

@@ -110,7 +110,8 @@ def compute_quarter_buckets(points: Iterable[Point | tuple], settings: DeviceSet
     `points` need not be sorted; see the module docstring for which readings
     must be present. `zone` names the tenant's zone: needed to price a
     time-of-use tariff by local hour, and used for the buckets' datetimes
-    (UTC otherwise). Without a tariff, cost figures are 0.
+    (UTC otherwise). Without a tariff, cost figures are 0. Time after `now`
+    counts as no data.
     """
     w0, w1 = quarter_window(start, end)
     now_ts = to_epoch(now)

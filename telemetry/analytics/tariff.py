@@ -13,7 +13,7 @@ from .model import QUARTER_S
 class Band:
     """Price for local hours [start_hour, end_hour) on the given weekdays (0=Mon).
 
-    `weekdays=None` means every day. end_hour <= start_hour wraps past midnight;
+    `weekdays=None` (or "all") means every day. end_hour <= start_hour wraps past midnight;
     the weekday is that of the hour being priced. end_hour may be 24.
     """
 
@@ -25,7 +25,9 @@ class Band:
     def __post_init__(self) -> None:
         if not (0 <= self.start_hour <= 23 and 0 <= self.end_hour <= 24):
             raise ValueError("band hours must lie in 0..24")
-        if self.weekdays is not None:
+        if self.weekdays in ("all", "*"):
+            object.__setattr__(self, "weekdays", None)
+        elif self.weekdays is not None:
             object.__setattr__(self, "weekdays", frozenset(self.weekdays))
 
     def matches(self, weekday: int, hour: int) -> bool:
@@ -88,10 +90,3 @@ class Tariff:
         return [self.price_at(datetime.fromtimestamp(first_ts + k * QUARTER_S, zone))
                 for k in range(count)]
 
-
-def price_of_quarter(tariff: Tariff | None, zone: ZoneInfo, quarter_start_ts: float
-                     ) -> float | None:
-    """Price per kWh of one quarter, or None without a tariff."""
-    if tariff is None:
-        return None
-    return tariff.quarter_prices(zone, quarter_start_ts, 1)[0]

@@ -13,7 +13,7 @@ from ._util import local_ts, steady
 SETTINGS = DeviceSettings()
 NOW = 2_000_000_000.0
 BERLIN = "Europe/Berlin"
-TOU = Tariff.time_of_use(0.10, [(None, 22, 6, 0.05), ({0, 1, 2, 3, 4}, 8, 20, 0.30)])
+TOU = Tariff.time_of_use(0.10, [("all", 22, 6, 0.05), ({0, 1, 2, 3, 4}, 8, 20, 0.30)])
 TWO_SHIFTS = ShiftCalendar.of([(d, "06:00", "14:00") for d in range(5)]
                               + [(d, "14:00", "22:00") for d in range(5)])
 

@@ -1,0 +1,1 @@
+"""Test support: databases, mail server and HTTP helpers shared by the suites."""

@@ -1,0 +1,86 @@
+"""A throw-away database per test session: SQLite, or PostgreSQL when TEST_DATABASE_URL is set.
+
+On PostgreSQL the schema is migrated by the admin (owner) role and the app connects as an
+ordinary role the session creates, so row-level security applies to it as in production.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from tenants.db import Base, normalise_url
+from tenants.migrate import upgrade
+from tenants.schema import load_models
+
+
+@dataclass
+class TestDatabase:
+    """URLs of the session's database: `url` for the app, `admin_url` for setup and cleanup."""
+
+    url: str
+    admin_url: str
+    dialect: str
+    drop: callable
+
+    def truncate_all(self) -> None:
+        """Empty every table (between tests)."""
+        tables = [t.name for t in reversed(load_models().sorted_tables)]
+        engine = create_engine(self.admin_url)
+        with engine.begin() as connection:
+            if self.dialect == "postgresql":
+                connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    connection.execute(text(f'DELETE FROM "{table}"'))
+        engine.dispose()
+
+
+def create_test_database(tmp_dir: Path) -> TestDatabase:
+    """Create and migrate the session's database."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if base:
+        return _postgres(normalise_url(base))
+    path = tmp_dir / "test.sqlite"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    return TestDatabase(url=url, admin_url=url, dialect="sqlite", drop=lambda: path.unlink(missing_ok=True))
+
+
+def _postgres(base: str) -> TestDatabase:
+    suffix = secrets.token_hex(4)
+    name, role = f"df_test_{suffix}", f"df_app_{suffix}"
+    server = create_engine(base, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{suffix}' NOSUPERUSER NOBYPASSRLS"))
+    admin_url = make_url(base).set(database=name)
+    upgrade(admin_url.render_as_string(hide_password=False))
+    admin = create_engine(admin_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'GRANT USAGE ON SCHEMA public TO "{role}"'))
+        connection.execute(text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"'))
+        connection.execute(text(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"'))
+    admin.dispose()
+    app_url = admin_url.set(username=role, password=suffix)
+
+    def drop() -> None:
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        server.dispose()
+
+    return TestDatabase(url=app_url.render_as_string(hide_password=False),
+                        admin_url=admin_url.render_as_string(hide_password=False), dialect="postgresql", drop=drop)
+
+
+def metadata_tables() -> list[str]:
+    """Every table the models declare."""
+    return sorted(load_models().tables)
+
+
+__all__ = ["Base", "TestDatabase", "create_test_database", "metadata_tables"]
