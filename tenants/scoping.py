@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import cache
 from typing import Iterator
 
 from sqlalchemy import event, text
+from sqlalchemy.sql.util import find_tables
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
 
-from tenants.db import TenantOwned
+from tenants.db import TenantOwned, tenant_owned_tables
 
 _current_tenant: ContextVar[int | None] = ContextVar("current_tenant", default=None)
 RLS_SETTING = "app.tenant_id"
@@ -66,8 +68,17 @@ def install(factory: sessionmaker) -> None:
     event.listen(factory, "after_begin", _after_begin)
 
 
+@cache
+def _tenant_tables() -> frozenset[str]:
+    return frozenset(tenant_owned_tables())
+
+
 def _touches_tenant_model(state: ORMExecuteState) -> bool:
-    return any(issubclass(m.class_, TenantOwned) for m in state.all_mappers)
+    if any(issubclass(m.class_, TenantOwned) for m in state.all_mappers):
+        return True
+    # select_from(), joins and subqueries name tables without making their mappers "all_mappers"
+    tables = find_tables(state.statement, include_aliases=True, include_joins=True)
+    return any(getattr(t, "name", None) in _tenant_tables() for t in tables)
 
 
 def _scope_statement(state: ORMExecuteState) -> None:

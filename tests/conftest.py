@@ -67,7 +67,7 @@ def client(app):
 
 def csrf_token(client) -> str:
     """A CSRF token for this client's session (every page's footer carries one)."""
-    page = client.get("/login").get_data(as_text=True)
+    page = client.get("/login", follow_redirects=True).get_data(as_text=True)
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
     assert match, "no CSRF token on the page"
     return match.group(1)
@@ -132,3 +132,56 @@ def owner_client(client, owner):
 def pytest_report_header(config):
     """Say which database the suite runs on."""
     return "database: " + ("PostgreSQL (TEST_DATABASE_URL)" if os.environ.get("TEST_DATABASE_URL") else "SQLite")
+
+
+@pytest.fixture
+def no_smtp(app_config):
+    """No SMTP server configured: request it before `app` (e.g. `@pytest.mark.usefixtures("no_smtp")`)."""
+    app_config["SMTP_HOST"] = ""
+    return app_config
+
+
+@pytest.fixture
+def sql(test_db, app):
+    """Run raw SQL as the database owner (sees every tenant's rows): `sql("SELECT ...", x=1)` -> rows."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(test_db.admin_url)
+
+    def run(statement: str, **params) -> list:
+        with engine.begin() as connection:
+            return list(connection.execute(text(statement), params))
+
+    yield run
+    engine.dispose()
+
+
+@pytest.fixture
+def make_member(db):
+    """Add a verified user with a role to an existing company, directly through the domain."""
+    from tenants import accounts
+    from tenants.db import utcnow
+    from tenants.models import Membership
+
+    def make(account: Account, email: str, role: str = "member") -> Account:
+        with db.session() as session:
+            user = accounts.find_user(session, email) or accounts.create_user(session, email=email, password=PASSWORD)
+            user.verified_at = user.verified_at or utcnow()
+            session.add(Membership(tenant_id=account.tenant_id, user_id=user.id, role=role))
+            session.flush()
+            return Account(account.tenant_id, account.slug, user.id, user.email)
+
+    return make
+
+
+@pytest.fixture
+def client_as(app):
+    """A new client of the app, logged in through the login form as the given email."""
+
+    def make(email: str, password: str = PASSWORD):
+        new_client = app.test_client()
+        response = login(new_client, email, password)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return new_client
+
+    return make

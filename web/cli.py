@@ -20,8 +20,19 @@ def _fail(exc: DomainError) -> None:
 
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app."""
-    for group in (db_group, tenants_group, apikeys_group, users_group):
-        app.cli.add_command(group)
+    for command in (db_group, tenants_group, apikeys_group, users_group, demo_command):
+        app.cli.add_command(command)
+
+
+@click.command("demo", help="Make sure the demo company exists and print how to log in.")
+def demo_command() -> None:
+    from tenants.demo import ensure_demo_tenant
+
+    with database().session() as session:
+        demo = ensure_demo_tenant(session)
+        name = demo.tenant.name
+    state = "created" if demo.created else "ready"
+    click.echo(f"demo company {name!r} {state}: log in as {demo.email} / {demo.password}")
 
 
 @click.group("db", help="Database schema.")

@@ -1,0 +1,150 @@
+"""emoncms input API, as EmonESP, emonhub and emonTx sketches speak it, read the way emoncms's
+own Modules/input/input_methods.php reads it.
+
+input/post: `node`, one of `json` (loose `{power1:100,vrms:230}`), `fulljson`, `csv` or `data`
+(in that order of preference), and `time`. Unnamed csv values are named 1, 2, 3...
+input/bulk: `data=[[t, node, v1, {"name": v2}, ...], ...]`; an item's time is t plus a reference:
+`sentat` (now - sentat), `offset` (now - offset, as emoncms computes it), `time`, or else now minus
+the last item's t. The device's input map names our fields (e.g. power1 -> power_w); without
+one, the usual emonTx names are understood."""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from telemetry.parsers import COMMON_ALIASES, FieldMap, make_reading, parse_each
+from telemetry.readings import (
+    ItemError, NormalizedReading, ParseContext, ParseResult, PayloadError, describe, to_device_name,
+    to_number, to_timestamp,
+)
+
+EMONCMS_ALIASES: dict[str, str] = {
+    **COMMON_ALIASES,
+    # CT 1 of emonTx v3 / emonPi sketches, and of emonTx v4 as emonhub names its inputs (Wh counter)
+    "power1": "power_w", "p1": "power_w", "e1": "energy_wh",
+}
+POST_DATA_KEYS = ("json", "fulljson", "csv", "data")
+_NODE_JUNK = re.compile(r"[^\w\s.-]")
+_LOOSE_JUNK = re.compile(r"[^\w\s.:,-]")
+
+
+def _node(value: object) -> str | None:
+    """A device name from an emoncms node (name or number), cleaned as emoncms cleans it."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**15:
+        value = str(value)
+    if not isinstance(value, str):
+        raise ItemError(f"node must be a name or a number, not {describe(value)}")
+    cleaned = _NODE_JUNK.sub("", value).strip()
+    return to_device_name(cleaned, "node") if cleaned else None
+
+
+def _loose_inputs(text: str) -> dict[str, str]:
+    """Inputs of emoncms's loose `json`/`csv`/`data` syntax: name:value pairs or bare values."""
+    inputs: dict[str, str] = {}
+    position = 0
+    for pair in _LOOSE_JUNK.sub("", text).split(","):
+        name, colon, value = pair.partition(":")
+        if colon:
+            if not name.strip():
+                raise ItemError("Format error, json key missing or invalid character")
+            inputs[name.strip()] = value.strip()
+        else:
+            position += 1
+            inputs[str(position)] = name.strip()
+    return {name: value for name, value in inputs.items() if value != "null"}
+
+
+def _full_json(text: str) -> dict:
+    try:
+        inputs = json.loads(text)
+    except (RecursionError, ValueError):
+        raise PayloadError("Error decoding JSON string (invalid or too deeply nested)") from None
+    if not isinstance(inputs, dict):
+        raise PayloadError("Input must be a JSON object")
+    return inputs
+
+
+def _post(params: Mapping[str, str], ctx: ParseContext, fields: FieldMap) -> ParseResult:
+    kind = next((key for key in POST_DATA_KEYS if key in params), None)
+    text = params.get(kind) if kind else None
+    if not isinstance(text, str) or not text.strip():
+        raise PayloadError("Request contains no data via csv, json or data tag")
+    inputs = _full_json(text) if kind == "fulljson" else None
+
+    def build(_: object) -> NormalizedReading:
+        node = _node(params.get("node"))
+        if inputs is None:
+            return make_reading(_loose_inputs(text), to_timestamp(params.get("time") or None, ctx, text=True),
+                                fields, text=True, device_name=node)
+        # a "time" key inside fulljson is taken as the time (emoncms would store it as an input)
+        ts = to_timestamp(inputs["time"], ctx) if "time" in inputs else \
+            to_timestamp(params.get("time") or None, ctx, text=True)
+        values = {key: value for key, value in inputs.items() if key != "time"}
+        return make_reading(values, ts, fields, device_name=node)
+
+    return parse_each([text], build)
+
+
+def _reference(params: Mapping[str, str], data: list, ctx: ParseContext) -> datetime:
+    """The time each item's own time offset is added to, chosen as emoncms chooses it."""
+    try:
+        for key in ("sentat", "offset"):
+            if key in params:
+                return ctx.received_at - timedelta(seconds=to_number(params[key], key, text=True))
+        if "time" in params:
+            return to_timestamp(params["time"], ctx, text=True, name="time")
+        last = data[-1]
+        if not isinstance(last, list) or not last:
+            raise ItemError("the last item in bulk data does not contain any data")
+        return ctx.received_at - timedelta(seconds=to_number(last[0], "time offset"))
+    except (ItemError, OverflowError) as exc:
+        raise PayloadError(f"Format error, bad time reference: {exc}") from None
+
+
+def _bulk_inputs(values: list) -> dict[str, object]:
+    """Named inputs of a bulk item's values: objects name theirs, bare values are numbered."""
+    inputs: dict[str, object] = {}
+    position = 1
+    for value in values:
+        if isinstance(value, dict):
+            inputs.update((str(name), number) for name, number in value.items())
+            continue
+        if value is not None and value != "":
+            inputs[str(position)] = value
+        position += 1
+    return inputs
+
+
+def _bulk_reading(item: object, reference: datetime, fields: FieldMap) -> NormalizedReading:
+    if not isinstance(item, list) or len(item) < 3:
+        raise ItemError("an item needs a time offset, a node and at least one value")
+    try:
+        ts = reference + timedelta(seconds=to_number(item[0], "time offset"))
+    except OverflowError:
+        raise ItemError("time offset is out of range") from None
+    return make_reading(_bulk_inputs(item[2:]), ts, fields, device_name=_node(item[1]))
+
+
+def _bulk(params: Mapping[str, str], ctx: ParseContext, fields: FieldMap) -> ParseResult:
+    text = params.get("data")
+    if not isinstance(text, str) or not text.strip():
+        raise PayloadError("Format error, json string supplied is not valid")
+    try:
+        data = json.loads(text)
+    except (RecursionError, ValueError):
+        raise PayloadError("Format error, json string supplied is not valid") from None
+    if not isinstance(data, list) or not data:
+        raise PayloadError("Format error, json string supplied is not valid")
+    reference = _reference(params, data, ctx)
+    return parse_each(data, lambda item: _bulk_reading(item, reference, fields))
+
+
+def parse(params: Mapping[str, str], ctx: ParseContext, *, bulk: bool = False) -> ParseResult:
+    """Readings from emoncms request parameters (query and form merged): one reading for
+    input/post, one per item for input/bulk. The node names the device (for gateway keys)."""
+    fields = FieldMap(ctx.input_map, EMONCMS_ALIASES)
+    return _bulk(params, ctx, fields) if bulk else _post(params, ctx, fields)

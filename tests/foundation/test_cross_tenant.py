@@ -1,0 +1,119 @@
+"""Every route with an object in its URL answers 404 to another tenant's user and API key.
+
+The routes come from the app's URL map, so a new route cannot skip this test: a URL argument
+with no factory below fails `test_every_url_argument_has_a_factory`.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tenants import apikeys, team
+from tenants.db import tenant_owned_tables, utcnow
+from tenants.models import Invitation, Membership
+from tenants.scoping import tenant_context
+from tests.conftest import csrf_token, login
+
+# URL arguments that are not tenant objects, with the reason.
+NOT_TENANT_OBJECTS = {
+    "token": "signed single-use link tokens (verify, reset, invite) are tested in their own suites",
+    "filename": "static files",
+}
+PLAUSIBLE_FORM = {"role": "admin", "name": "x", "email": "someone@example.test", "password": "long-enough-pw-1",
+                  "language": "en", "company": "X", "country": "DE", "timezone": "Europe/Berlin", "currency": "EUR"}
+
+
+def _api_key(session, victim) -> int:
+    return apikeys.create_key(session, "victim key")[0].id
+
+
+def _membership(session, victim) -> int:
+    from tenants import accounts
+
+    user = accounts.create_user(session, email="member@victim.test", password="long-enough-pw-1")
+    membership = Membership(tenant_id=victim.tenant_id, user_id=user.id, role="member")
+    session.add(membership)
+    session.flush()
+    return membership.id
+
+
+def _invitation(session, victim) -> int:
+    invitation = Invitation(email="invitee@victim.test", role="member", token_hash="0" * 64,
+                            expires_at=utcnow() + timedelta(days=1))
+    session.add(invitation)
+    session.flush()
+    return invitation.id
+
+
+def _tenant(session, victim) -> int:
+    return victim.tenant_id
+
+
+FACTORIES: dict[str, Callable] = {
+    "key_id": _api_key,
+    "membership_id": _membership,
+    "invitation_id": _invitation,
+    "tenant_id": _tenant,
+}
+
+
+def _routes():
+    from app import create_app
+
+    throwaway = create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "x",
+                            "INSTANCE_PATH": str(Path(__file__).parent / ".no-instance")})
+    for rule in throwaway.url_map.iter_rules():
+        arguments = sorted(rule.arguments)
+        if arguments and not all(a in NOT_TENANT_OBJECTS for a in arguments):
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield pytest.param(rule.rule, rule.endpoint, method, arguments, id=f"{method} {rule.rule}")
+
+
+ROUTES = list(_routes())
+
+
+def test_every_url_argument_has_a_factory():
+    missing = {arg for _rule, _ep, _m, args in (p.values for p in ROUTES) for arg in args
+               if arg not in FACTORIES and arg not in NOT_TENANT_OBJECTS}
+    assert not missing, f"add a factory for {missing} in {__file__}"
+
+
+def _victim_rows(test_db, tenant_id: int) -> dict:
+    engine = create_engine(test_db.admin_url)
+    with engine.begin() as connection:
+        if test_db.dialect == "postgresql":
+            connection.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(tenant_id)})
+        rows = {table: connection.execute(text(f'SELECT * FROM "{table}" WHERE tenant_id = :t ORDER BY 1'),
+                                          {"t": tenant_id}).all() for table in [*tenant_owned_tables(), "memberships"]}
+    engine.dispose()
+    return rows
+
+
+@pytest.mark.parametrize(("rule", "endpoint", "method", "arguments"), ROUTES)
+def test_other_tenant_gets_404(app, db, client, make_account, test_db, rule, endpoint, method, arguments):
+    victim = make_account("Victim Works", "victim@victim.test")
+    attacker = make_account("Attacker Ltd", "attacker@attacker.test")
+    with db.session() as session, tenant_context(victim.tenant_id):
+        values = {arg: FACTORIES[arg](session, victim) for arg in arguments}
+        session.flush()
+    with db.session() as session, tenant_context(attacker.tenant_id):
+        _key, attacker_key = apikeys.create_key(session, "attacker key")
+        session.flush()
+    path = rule
+    for arg, value in values.items():
+        path = path.replace(f"<int:{arg}>", str(value)).replace(f"<{arg}>", str(value))
+    before = _victim_rows(test_db, victim.tenant_id)
+
+    assert login(client, attacker.email).status_code == 302
+    headers = {"X-CSRFToken": csrf_token(client)}
+    response = client.open(path, method=method, data={**PLAUSIBLE_FORM, "csrf_token": headers["X-CSRFToken"]},
+                           headers=headers)
+    assert response.status_code == 404, (method, path, response.status_code, response.get_data(as_text=True)[:300])
+    if path.startswith("/api/"):
+        keyed = app.test_client().open(path, method=method, json={}, headers={"Authorization": f"Bearer {attacker_key}"})
+        assert keyed.status_code == 404, (method, path, "API key", keyed.status_code)
+    assert _victim_rows(test_db, victim.tenant_id) == before, "another tenant's request changed this tenant's data"
