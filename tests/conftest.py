@@ -185,3 +185,24 @@ def client_as(app):
         return new_client
 
     return make
+
+
+@pytest.fixture
+def link_clock(monkeypatch):
+    """The clock of itsdangerous (signed mail links) only: `link_clock.advance(seconds)` ages every link."""
+    import time as real_time
+
+    import itsdangerous.timed
+
+    class LinkClock:
+        offset = 0.0
+
+        def time(self) -> float:
+            return real_time.time() + self.offset
+
+        def advance(self, seconds: float) -> None:
+            self.offset += seconds
+
+    clock = LinkClock()
+    monkeypatch.setattr(itsdangerous.timed, "time", clock)
+    return clock

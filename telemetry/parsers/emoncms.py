@@ -68,25 +68,22 @@ def _full_json(text: str) -> dict:
     return inputs
 
 
-def _post(params: Mapping[str, str], ctx: ParseContext, fields: FieldMap) -> ParseResult:
+def _post_reading(params: Mapping[str, str], ctx: ParseContext, fields: FieldMap) -> NormalizedReading:
+    """The one reading of an input/post request."""
     kind = next((key for key in POST_DATA_KEYS if key in params), None)
     text = params.get(kind) if kind else None
     if not isinstance(text, str) or not text.strip():
         raise PayloadError("Request contains no data via csv, json or data tag")
-    inputs = _full_json(text) if kind == "fulljson" else None
-
-    def build(_: object) -> NormalizedReading:
-        node = _node(params.get("node"))
-        if inputs is None:
-            return make_reading(_loose_inputs(text), to_timestamp(params.get("time") or None, ctx, text=True),
-                                fields, text=True, device_name=node)
-        # a "time" key inside fulljson is taken as the time (emoncms would store it as an input)
-        ts = to_timestamp(inputs["time"], ctx) if "time" in inputs else \
-            to_timestamp(params.get("time") or None, ctx, text=True)
-        values = {key: value for key, value in inputs.items() if key != "time"}
-        return make_reading(values, ts, fields, device_name=node)
-
-    return parse_each([text], build)
+    ts = None
+    if kind == "fulljson":
+        inputs = _full_json(text)
+        if "time" in inputs:  # taken as the time; emoncms would store it as an input
+            ts = to_timestamp(inputs.pop("time"), ctx, name="time")
+    else:
+        inputs = _loose_inputs(text)
+    if ts is None:
+        ts = to_timestamp(params.get("time") or None, ctx, text=True, name="time")
+    return make_reading(inputs, ts, fields, text=kind != "fulljson", device_name=_node(params.get("node")))
 
 
 def _reference(params: Mapping[str, str], data: list, ctx: ParseContext) -> datetime:
@@ -147,4 +144,6 @@ def parse(params: Mapping[str, str], ctx: ParseContext, *, bulk: bool = False) -
     """Readings from emoncms request parameters (query and form merged): one reading for
     input/post, one per item for input/bulk. The node names the device (for gateway keys)."""
     fields = FieldMap(ctx.input_map, EMONCMS_ALIASES)
-    return _bulk(params, ctx, fields) if bulk else _post(params, ctx, fields)
+    if bulk:
+        return _bulk(params, ctx, fields)
+    return parse_each([params], lambda item: _post_reading(item, ctx, fields))
