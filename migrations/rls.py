@@ -3,26 +3,18 @@ from __future__ import annotations
 
 from alembic import op
 
-POLICY = "tenant_isolation"
-TENANT_EXPR = "NULLIF(current_setting('app.tenant_id', true), '')::bigint"
+from tenants.rls import disable_statements, enable_statements
 
 
 def enable_rls(table: str) -> None:
-    """Force row-level security on a tenant-owned table, keyed on the transaction's app.tenant_id."""
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    op.execute(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
-    op.execute(f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY')
-    op.execute(
-        f'CREATE POLICY {POLICY} ON "{table}" USING (tenant_id = {TENANT_EXPR}) '
-        f"WITH CHECK (tenant_id = {TENANT_EXPR})"
-    )
+    """Force row-level security on a tenant-owned table."""
+    if op.get_bind().dialect.name == "postgresql":
+        for statement in enable_statements(table):
+            op.execute(statement)
 
 
 def disable_rls(table: str) -> None:
     """Undo enable_rls."""
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    op.execute(f'DROP POLICY IF EXISTS {POLICY} ON "{table}"')
-    op.execute(f'ALTER TABLE "{table}" NO FORCE ROW LEVEL SECURITY')
-    op.execute(f'ALTER TABLE "{table}" DISABLE ROW LEVEL SECURITY')
+    if op.get_bind().dialect.name == "postgresql":
+        for statement in disable_statements(table):
+            op.execute(statement)

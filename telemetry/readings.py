@@ -87,7 +87,8 @@ class ItemError(ValueError):
 
 def describe(value: object) -> str:
     """A short human name of a JSON value's type, for error messages."""
-    names = {bool: "a boolean", str: "a string", list: "a list", dict: "an object", type(None): "null"}
+    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list",
+             dict: "an object", type(None): "null"}
     return names.get(type(value), type(value).__name__)
 
 

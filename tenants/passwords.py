@@ -3,13 +3,20 @@ from __future__ import annotations
 
 from functools import cache
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from tenants.errors import DomainError, N_
 
 _hasher = PasswordHasher()
 MIN_LENGTH = 10
+
+
+def use_cheap_hashing() -> None:
+    """Switch to argon2's cheapest parameters: for test suites only, never in production."""
+    global _hasher
+    _hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    _dummy_hash.cache_clear()
 
 
 @cache

@@ -14,6 +14,7 @@ MODEL_MODULES = (
     "tenants.audit",
     "tenants.mail",
     "jobs.lease",
+    "telemetry.models",
 )
 
 

@@ -11,7 +11,17 @@ import pytest
 from tests.support.databases import create_test_database
 from tests.support.mailbox import Mailbox
 
+pytest_plugins = ["tests.support.live_server", "tests.support.browser"]
+
 PASSWORD = "correct-horse-1"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """Argon2 at its cheapest parameters: the suite creates hundreds of users."""
+    from tenants.passwords import use_cheap_hashing
+
+    use_cheap_hashing()
 
 
 @pytest.fixture(scope="session")
@@ -150,7 +160,8 @@ def sql(test_db, app):
 
     def run(statement: str, **params) -> list:
         with engine.begin() as connection:
-            return list(connection.execute(text(statement), params))
+            result = connection.execute(text(statement), params)
+            return list(result) if result.returns_rows else []
 
     yield run
     engine.dispose()

@@ -82,7 +82,8 @@ def test_every_tenant_owned_table_leads_an_index_with_tenant_id():
     metadata = load_models()
     for name in tenant_owned_tables():
         table = metadata.tables[name]
-        leading = [list(index.columns)[0].name for index in table.indexes]
+        keys = [*table.indexes, *[c for c in table.constraints if hasattr(c, "columns") and len(c.columns)]]
+        leading = [list(key.columns)[0].name for key in keys if not hasattr(key, "referred_table")]
         assert "tenant_id" in leading, f"{name} has no index led by tenant_id"
 
 
@@ -120,12 +121,18 @@ def test_raw_sql_with_tenant_setting_sees_only_that_tenant_on_postgres(test_db, 
 
 
 def test_every_tenant_owned_table_forces_row_level_security(test_db):
+    """Every table with a tenant_id (partitions included), except the platform link tables."""
     _require_postgres(test_db)
     engine = create_engine(test_db.admin_url)
     with engine.connect() as connection:
-        rows = dict(connection.execute(text(
+        secured = dict(connection.execute(text(
             "SELECT relname, relrowsecurity AND relforcerowsecurity FROM pg_class "
             "WHERE relkind IN ('r', 'p') AND relnamespace = 'public'::regnamespace")).all())
+        with_tenant = connection.execute(text(
+            "SELECT table_name FROM information_schema.columns "
+            "WHERE table_schema = 'public' AND column_name = 'tenant_id'")).scalars().all()
     engine.dispose()
-    for table in tenant_owned_tables():
-        assert rows.get(table) is True, f"{table} lacks FORCE ROW LEVEL SECURITY"
+    platform_tables = {"memberships", "credential_index"}
+    assert set(tenant_owned_tables()) <= set(with_tenant)
+    for table in set(with_tenant) - platform_tables:
+        assert secured.get(table) is True, f"{table} lacks FORCE ROW LEVEL SECURITY"

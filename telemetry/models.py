@@ -1,0 +1,77 @@
+"""Devices, their credentials, and stored readings."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import JSON, Float, ForeignKey, ForeignKeyConstraint, Index, Integer, PrimaryKeyConstraint, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tenants.db import Base, BigId, TenantOwned, UTCDateTime, utcnow
+
+KINDS = ("smart_plug", "din_rail", "clamp", "other")
+STATUSES = ("active", "pending", "retired")
+
+
+class Device(TenantOwned, Base):
+    """A meter on a machine; `pending` when a gateway named it first and the owner has not accepted it."""
+
+    __tablename__ = "devices"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "name"),
+        UniqueConstraint("tenant_id", "id"),  # target of composite foreign keys
+        Index("ix_devices_tenant_status", "tenant_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16), default="other")
+    site: Mapped[str] = mapped_column(String(100), default="")
+    line: Mapped[str] = mapped_column(String(100), default="")
+    rated_w: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
+    off_below_w: Mapped[float] = mapped_column(Float, default=10.0)
+    run_above_w: Mapped[float] = mapped_column(Float, default=100.0)
+    max_gap_s: Mapped[int] = mapped_column(Integer, default=300)
+    input_map: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_reading_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
+    last_seen_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
+    last_power_w: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
+
+
+class DeviceCredential(TenantOwned, Base):
+    """A device token (bound to one device) or a gateway key (posts for many devices by name)."""
+
+    __tablename__ = "device_credentials"
+    __table_args__ = (Index("ix_device_credentials_tenant_device", "tenant_id", "device_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # device | gateway
+    device_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("devices.id", ondelete="CASCADE"),
+                                                     nullable=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
+
+
+class Reading(TenantOwned, Base):
+    """One stored reading; (tenant, device, ts) is unique and the first write wins."""
+
+    __tablename__ = "readings"
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "device_id", "ts"),
+        ForeignKeyConstraint(["tenant_id", "device_id"], ["devices.tenant_id", "devices.id"], ondelete="CASCADE"),
+    )
+
+    device_id: Mapped[int] = mapped_column(BigId)
+    ts: Mapped[datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    power_w: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
+    energy_wh: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
+    voltage_v: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
+    current_a: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
+    power_factor: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
+    extra: Mapped[Optional[dict]] = mapped_column(JSON, nullable=True)
