@@ -55,7 +55,9 @@ def change_password():
         if g.membership is not None:
             audit.record(db_session(), "password_changed", current_user.id, client_ip())
         commit()
-        login_user(current_user)  # this session carries the new epoch; the others do not
+        # The user object itself (not the proxy, which would then point at itself): this session
+        # carries the new epoch; the others do not.
+        login_user(current_user._get_current_object())
         flash(_("Your password was changed. Other sessions were logged out."), "success")
         return redirect(url_for("account.profile"))
     return render_template("account/profile.html", form=ProfileForm(obj=current_user), password_form=form), 422

@@ -106,8 +106,8 @@ def _safe_next(target: str | None) -> str:
 @bp.post("/logout")
 def logout():
     """End the session (and the remember-me cookie)."""
-    logout_user()
     session.clear()
+    logout_user()  # after clear(): it leaves the note that makes Flask-Login delete the remember cookie
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 

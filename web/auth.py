@@ -10,7 +10,7 @@ from flask_login import current_user
 from tenants import accounts, apikeys
 from tenants.models import Membership, User
 from tenants.scoping import reset_tenant, set_tenant
-from web.database import db_session
+from web.database import commit, db_session
 from web.extensions import login_manager
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -70,6 +70,7 @@ def bind_api_key(secret: str) -> bool:
         return False
     bind_tenant(key.tenant_id)
     g.api_key = key
+    commit()  # keep the noted last use even when the request itself changes nothing
     return True
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, request, session
-from flask_babel import get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
 from web.extensions import babel
@@ -38,4 +38,5 @@ def init_i18n(app: Flask, root_path: str) -> None:
     """Bind Flask-Babel with our selector and catalogues."""
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", f"{root_path}/translations")
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale)
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale, format_date=format_date,
+                                 format_datetime=format_datetime)
