@@ -1,7 +1,7 @@
 """Language choice: the user's setting, then the session's, then the browser's Accept-Language."""
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, g, request, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
@@ -34,9 +34,15 @@ def select_locale() -> str:
     return "en"
 
 
+def select_timezone() -> str:
+    """Dates and times are shown in the current company's zone (UTC before one is chosen)."""
+    tenant = g.get("tenant")
+    return tenant.timezone if tenant is not None else "UTC"
+
+
 def init_i18n(app: Flask, root_path: str) -> None:
     """Bind Flask-Babel with our selector and catalogues."""
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", f"{root_path}/translations")
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale, format_date=format_date,
                                  format_datetime=format_datetime)

@@ -1,0 +1,177 @@
+"""/api/v1/devices and /api/v1/gateway-keys: the device registry for scripts and integrators."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from flask import Blueprint, abort, g, jsonify, request
+
+from telemetry import queries, registry
+from web.database import commit, db_session
+
+bp = Blueprint("api_devices", __name__)
+
+
+def _write_access() -> None:
+    if g.api_role not in ("owner", "admin"):
+        abort(403, description="your role is read-only")
+
+
+def _json_object() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        abort(400, description="send a JSON object (Content-Type: application/json)")
+    return data
+
+
+def _instant(name: str, default: datetime) -> datetime:
+    raw = request.args.get(name)
+    if not raw:
+        return default
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        abort(400, description=f"{name} must be an RFC 3339 time such as 2026-05-04T08:00:00Z")
+    if value.tzinfo is None:
+        abort(400, description=f"{name} needs a time zone offset (Z or +01:00)")
+    return value.astimezone(timezone.utc)
+
+
+def _page() -> int:
+    raw = request.args.get("page", "1")
+    page = int(raw) if raw.isdigit() else 0
+    if page < 1 or page > 100000:
+        abort(400, description="page must be a positive whole number")
+    return page
+
+
+@bp.get("/devices")
+def list_devices():
+    """The company's devices (not retired), or those of one status; 50 a page."""
+    page = _page()
+    found = registry.list_devices(db_session(), request.args.get("status"), page=page)
+    return jsonify({"devices": [queries.device_json(d) for d in found.devices], "page": page, "total": found.total})
+
+
+@bp.post("/devices")
+def create_device():
+    """Create a device; the answer carries its token, shown only this once."""
+    _write_access()
+    device, token = registry.create_device(db_session(), _json_object())
+    commit()
+    return jsonify({**queries.device_json(device), "token": token}), 201
+
+
+@bp.get("/devices/<int:device_id>")
+def get_device(device_id: int):
+    """One device."""
+    return jsonify(queries.device_json(registry.get_device(db_session(), device_id)))
+
+
+@bp.patch("/devices/<int:device_id>")
+def update_device(device_id: int):
+    """Change some fields of a device."""
+    _write_access()
+    device = registry.update_device(db_session(), device_id, _json_object())
+    commit()
+    return jsonify(queries.device_json(device))
+
+
+@bp.delete("/devices/<int:device_id>")
+def delete_device(device_id: int):
+    """Delete a device with its readings."""
+    _write_access()
+    registry.delete_device(db_session(), device_id)
+    commit()
+    return "", 204
+
+
+@bp.post("/devices/<int:device_id>/token")
+def rotate_token(device_id: int):
+    """Revoke the device's tokens and issue a new one (shown once)."""
+    _write_access()
+    token = registry.rotate_device_token(db_session(), device_id)
+    commit()
+    return jsonify({"device": device_id, "token": token}), 201
+
+
+@bp.post("/devices/<int:device_id>/accept")
+def accept_device(device_id: int):
+    """Accept a pending device: it becomes active (and billable), its readings shown."""
+    return _status(device_id, "active")
+
+
+@bp.post("/devices/<int:device_id>/retire")
+def retire_device(device_id: int):
+    """Retire a device: its tokens stop working, its history stays."""
+    return _status(device_id, "retired")
+
+
+@bp.post("/devices/<int:device_id>/reject")
+def reject_device(device_id: int):
+    """Reject a pending device: it is deleted with the readings it sent."""
+    _write_access()
+    device = registry.get_device(db_session(), device_id)
+    if device.status != "pending":
+        abort(409, description="only pending devices can be rejected; delete others instead")
+    registry.delete_device(db_session(), device_id)
+    commit()
+    return "", 204
+
+
+def _status(device_id: int, status: str):
+    _write_access()
+    device = registry.set_status(db_session(), device_id, status)
+    commit()
+    return jsonify(queries.device_json(device))
+
+
+@bp.get("/devices/<int:device_id>/readings")
+def device_readings(device_id: int):
+    """Stored readings from `from` to `to` (RFC 3339; default the last 24 h), `limit` a page,
+    continuing with `after` = the previous page's `next_after`."""
+    registry.get_device(db_session(), device_id)
+    end = _instant("to", datetime.now(timezone.utc) + timedelta(minutes=5))
+    start = _instant("from", end - timedelta(days=1))
+    after = _instant("after", start - timedelta(seconds=1)) if request.args.get("after") else None
+    raw_limit = request.args.get("limit", "1000")
+    limit = int(raw_limit) if raw_limit.isdigit() else 0
+    if not 1 <= limit <= queries.MAX_PAGE:
+        abort(400, description=f"limit must be from 1 to {queries.MAX_PAGE}")
+    found = queries.readings_page(db_session(), device_id, start, end, limit, after)
+    next_after = found.next_after.isoformat().replace("+00:00", "Z") if found.next_after else None
+    return jsonify({"device": device_id, "readings": [queries.reading_json(r) for r in found.readings],
+                    "next_after": next_after})
+
+
+@bp.get("/gateway-keys")
+def list_gateway_keys():
+    """The company's gateway keys (never their secrets)."""
+    keys = registry.list_gateway_keys(db_session())
+    return jsonify({"gateway_keys": [_gateway_json(k) for k in keys]})
+
+
+@bp.post("/gateway-keys")
+def create_gateway_key():
+    """Create a gateway key that may post for many devices by name (shown once)."""
+    _write_access()
+    data = _json_object()
+    key, secret = registry.create_gateway_key(db_session(), data.get("name") if isinstance(data.get("name"), str) else "")
+    commit()
+    return jsonify({**_gateway_json(key), "key": secret}), 201
+
+
+@bp.delete("/gateway-keys/<int:key_id>")
+def revoke_gateway_key(key_id: int):
+    """Revoke a gateway key at once."""
+    _write_access()
+    key = registry.revoke_gateway_key(db_session(), key_id)
+    commit()
+    return jsonify(_gateway_json(key))
+
+
+def _gateway_json(key) -> dict:
+    def iso(value):
+        return value.isoformat().replace("+00:00", "Z") if value else None
+
+    return {"id": key.id, "name": key.name, "created_at": iso(key.created_at), "last_used_at": iso(key.last_used_at),
+            "revoked_at": iso(key.revoked_at)}
