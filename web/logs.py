@@ -8,6 +8,8 @@ import uuid
 
 from flask import Flask, g, has_request_context, request
 
+from web.redact import redact
+
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None)).keys()) | {"message", "asctime"}
 
 
@@ -23,11 +25,11 @@ class JsonFormatter(logging.Formatter):
         }
         if has_request_context():
             data["request_id"] = g.get("request_id")
-            data["path"] = request.path  # the path only: query strings may carry keys
+            data["path"] = redact(request.path)  # the path only, masked: device tokens travel in some paths
         data.update({k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")})
         if record.exc_info:
             data["exc"] = self.formatException(record.exc_info)
-        return json.dumps(data, default=str)
+        return redact(json.dumps(data, default=str))
 
 
 def configure_logging(app: Flask, level: str) -> None:
