@@ -6,7 +6,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint to the app."""
-    from blueprints import account, admin, api_devices, api_v1, auth, dashboard, health, ingest, ingest_compat, settings, team
+    from blueprints import account, admin, api_analytics, api_devices, api_v1, auth, dashboard, health, ingest, ingest_compat, settings, team
     from web.extensions import csrf
 
     for module in (health, auth, account, dashboard, team, settings, admin):
@@ -15,5 +15,5 @@ def register_blueprints(app: Flask) -> None:
         csrf.exempt(module.bp)
         app.register_blueprint(module.bp)
     app.register_blueprint(api_v1.bp)
-    for blueprint in (api_v1.bp, api_devices.bp):  # token-authenticated; session callers are CSRF-checked in api_v1
+    for blueprint in (api_v1.bp, api_devices.bp, api_analytics.bp):  # token-authenticated; session callers are CSRF-checked in api_v1
         csrf.exempt(blueprint)

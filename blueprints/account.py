@@ -10,7 +10,7 @@ from tenants import accounts, audit
 from tenants.errors import DomainError
 from web.auth import bind_session_user, client_ip
 from web.database import commit, db_session
-from web.errors import domain_message
+from web.errors import domain_message, error_response
 from web.i18n import LANGUAGES, normalise_language
 
 bp = Blueprint("account", __name__)
@@ -69,7 +69,7 @@ def set_language():
     ConfirmForm().validate_on_submit() or abort(400)
     language = request.form.get("language", "")
     if language not in LANGUAGES:
-        abort(400)
+        return error_response(400, _("Choose one of the offered languages."))
     session["lang"] = language
     if current_user.is_authenticated:
         current_user.locale = language

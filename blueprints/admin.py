@@ -22,16 +22,16 @@ def _operators_only():
 @bp.get("/")
 def tenants():
     """Every tenant with its member count, newest first, paginated."""
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
     session = db_session()
     total = session.scalar(select(func.count(Tenant.id))) or 0
+    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
     members = select(Membership.tenant_id, func.count().label("n")).group_by(Membership.tenant_id).subquery()
     rows = session.execute(
         select(Tenant, func.coalesce(members.c.n, 0)).outerjoin(members, members.c.tenant_id == Tenant.id)
         .order_by(Tenant.created_at.desc(), Tenant.id.desc()).offset((page - 1) * PER_PAGE).limit(PER_PAGE)
     ).all()
-    return render_template("admin/tenants.html", rows=rows, page=page, pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
-                           total=total)
+    return render_template("admin/tenants.html", rows=rows, page=page, pages=pages, total=total)
 
 
 @bp.get("/mail")

@@ -10,7 +10,7 @@ from tenants import apikeys, audit, company
 from tenants.errors import DomainError
 from web.auth import role_required, tenant_required
 from web.database import commit, db_session
-from web.errors import domain_message
+from web.errors import domain_message, error_response
 
 bp = Blueprint("settings", __name__)
 
@@ -81,7 +81,7 @@ def audit_log():
     """The security audit log, newest first, paginated."""
     page = request.args.get("page", 1, type=int) or 1
     if page < 1 or page > 100000:
-        abort(400)
+        return error_response(400, _("There is no such page of the audit log."))
     events, total = audit.page_of_events(db_session(), page)
     pages = max((total + 49) // 50, 1)
     return render_template("settings/audit.html", events=events, page=page, pages=pages, total=total)

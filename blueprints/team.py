@@ -74,6 +74,7 @@ def change_role(membership_id: int):
     """Change a member's role."""
     form = RoleForm()
     if not form.validate_on_submit():
+        flash(_("Choose the role admin or member."), "error")
         return _render(status=422)
     team.change_role(db_session(), g.membership, membership_id, form.role.data)
     commit()
@@ -127,17 +128,17 @@ def accept(token: str):
         return redirect(url_for("auth.login", next=url_for("team.accept", token=token)))
     if not form.validate_on_submit() if existing is None else not ConfirmForm().validate_on_submit():
         return render_template("team/accept.html", **page), 422
-    return _join(token, invitation, existing, form)
+    return _join(token, invitation, existing, form, page)
 
 
-def _join(token: str, invitation, existing, form: NewPasswordForm):
+def _join(token: str, invitation, existing, form: NewPasswordForm, page: dict):
     try:
         user = existing or accounts.create_user(db_session(), email=invitation.email, password=form.password.data,
                                                 locale=select_locale())
         membership = team.accept_invitation(db_session(), _secret(), token, user)
     except DomainError as exc:
         flash(domain_message(exc), "error")
-        return render_template("team/accept.html", invitation=invitation, existing=existing, form=form), 422
+        return render_template("team/accept.html", **page), 422
     commit()
     login_user(user)
     session["tenant_id"] = membership.tenant_id

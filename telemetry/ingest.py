@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from telemetry.models import Device, DeviceCredential
 from telemetry.parsers import MEASURES
+from telemetry.rollups import mark_dirty
 from telemetry.readings import NormalizedReading, ParseResult, Rejection, validate
 from telemetry.storage import insert_readings
 from tenants import credentials
@@ -157,9 +158,13 @@ def _row(tenant_id: int, device_id: int, reading: NormalizedReading, received_at
 
 def _touch_devices(session: Session, inserted: list[tuple[int, datetime, float | None]], received_at: datetime) -> None:
     latest: dict[int, tuple[datetime, float | None]] = {}
+    spans: dict[int, tuple[datetime, datetime]] = {}
     for device_id, ts, power in inserted:
         if device_id not in latest or ts > latest[device_id][0]:
             latest[device_id] = (ts, power)
+        first, last = spans.get(device_id, (ts, ts))
+        spans[device_id] = (min(first, ts), max(last, ts))
+    mark_dirty(session, spans)
     for device_id, (ts, power) in latest.items():
         session.execute(update(Device).where(Device.id == device_id).values(last_seen_at=received_at))
         session.execute(

@@ -189,25 +189,30 @@ def to_device_name(value: object, name: str = "device") -> str:
     return cleaned
 
 
-def decode_text(body: bytes) -> str:
-    """The request body as text; raises PayloadError when it is not UTF-8."""
+def decode_text(body: bytes | str) -> str:
+    """The request body as text (a str passes through); raises PayloadError unless it is UTF-8."""
+    if isinstance(body, str):
+        return body
+    if not isinstance(body, (bytes, bytearray, memoryview)):
+        raise PayloadError(f"the body must be bytes, not {type(body).__name__}")
     try:
         return bytes(body).decode("utf-8-sig")
-    except (UnicodeDecodeError, TypeError):
+    except UnicodeDecodeError:
         raise PayloadError("the body is not UTF-8 text") from None
 
 
-def load_json(body: bytes) -> object:
-    """The JSON document of a request body; raises PayloadError when it is not UTF-8 JSON."""
+def load_json(body: bytes | str, what: str = "the body") -> object:
+    """The JSON document of a request body (or of a parameter, named by `what`); raises
+    PayloadError when it is not UTF-8 JSON."""
     text = decode_text(body)
     if not text.strip():
-        raise PayloadError("the body is empty")
+        raise PayloadError(f"{what} is empty")
     try:
         return json.loads(text)
     except RecursionError:
-        raise PayloadError("the JSON document is nested too deeply") from None
+        raise PayloadError(f"{what} is nested too deeply") from None
     except ValueError as exc:
-        raise PayloadError(f"the body is not valid JSON: {exc}") from None
+        raise PayloadError(f"{what} is not valid JSON: {exc}") from None
 
 
 def _time_error(ts: datetime, received_at: datetime, retention_days: int, max_future_s: int) -> str | None:

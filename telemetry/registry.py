@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from telemetry import rollups
 from telemetry.models import KINDS, STATUSES, Device, DeviceCredential
 from tenants import credentials
 from tenants.db import utcnow
@@ -127,9 +128,13 @@ def update_device(session: Session, device_id: int, values: dict) -> Device:
     fields = clean_device_fields(values, partial=True)
     if "name" in fields and _name_taken(session, fields["name"], except_id=device.id):
         raise Conflict(N_("A device named %(name)s already exists."), name=fields["name"])
+    recompute = any(key in fields and fields[key] != getattr(device, key)
+                    for key in ("off_below_w", "run_above_w", "max_gap_s"))
     for key, value in fields.items():
         setattr(device, key, value)
     _check_thresholds(device)
+    if recompute:
+        rollups.mark_history_dirty(session, device)
     return device
 
 

@@ -15,6 +15,8 @@ MODEL_MODULES = (
     "tenants.mail",
     "jobs.lease",
     "telemetry.models",
+    "telemetry.rollups",
+    "telemetry.plant",
 )
 
 

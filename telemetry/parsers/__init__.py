@@ -109,7 +109,7 @@ def make_reading(values: Mapping[str, object], ts: datetime, fields: FieldMap, *
             continue
         if held is not None:
             extra[held[1]] = held[2]
-        chosen[target] = (rank, key, number, number * factor)
+        chosen[target] = (rank, key, number, to_number(number * factor, key))  # kWh -> Wh may overflow
     if not chosen and not extra:
         raise ItemError("the reading has no values")
     measures = {target: scaled for target, (_, _, _, scaled) in chosen.items()}

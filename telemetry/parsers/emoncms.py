@@ -9,15 +9,14 @@ the last item's t. The device's input map names our fields (e.g. power1 -> power
 one, the usual emonTx names are understood."""
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from telemetry.parsers import COMMON_ALIASES, FieldMap, make_reading, parse_each
 from telemetry.readings import (
-    ItemError, NormalizedReading, ParseContext, ParseResult, PayloadError, describe, to_device_name,
-    to_number, to_timestamp,
+    ItemError, NormalizedReading, ParseContext, ParseResult, PayloadError, describe, load_json,
+    to_device_name, to_number, to_timestamp,
 )
 
 EMONCMS_ALIASES: dict[str, str] = {
@@ -58,16 +57,6 @@ def _loose_inputs(text: str) -> dict[str, str]:
     return {name: value for name, value in inputs.items() if value != "null"}
 
 
-def _full_json(text: str) -> dict:
-    try:
-        inputs = json.loads(text)
-    except (RecursionError, ValueError):
-        raise PayloadError("Error decoding JSON string (invalid or too deeply nested)") from None
-    if not isinstance(inputs, dict):
-        raise PayloadError("Input must be a JSON object")
-    return inputs
-
-
 def _post_reading(params: Mapping[str, str], ctx: ParseContext, fields: FieldMap) -> NormalizedReading:
     """The one reading of an input/post request."""
     kind = next((key for key in POST_DATA_KEYS if key in params), None)
@@ -76,7 +65,9 @@ def _post_reading(params: Mapping[str, str], ctx: ParseContext, fields: FieldMap
         raise PayloadError("Request contains no data via csv, json or data tag")
     ts = None
     if kind == "fulljson":
-        inputs = _full_json(text)
+        inputs = load_json(text, "fulljson")
+        if not isinstance(inputs, dict):
+            raise PayloadError("fulljson must be a JSON object")
         if "time" in inputs:  # taken as the time; emoncms would store it as an input
             ts = to_timestamp(inputs.pop("time"), ctx, name="time")
     else:
@@ -128,14 +119,9 @@ def _bulk_reading(item: object, reference: datetime, fields: FieldMap) -> Normal
 
 def _bulk(params: Mapping[str, str], ctx: ParseContext, fields: FieldMap) -> ParseResult:
     text = params.get("data")
-    if not isinstance(text, str) or not text.strip():
-        raise PayloadError("Format error, json string supplied is not valid")
-    try:
-        data = json.loads(text)
-    except (RecursionError, ValueError):
-        raise PayloadError("Format error, json string supplied is not valid") from None
+    data = load_json(text if isinstance(text, str) else "", "data")
     if not isinstance(data, list) or not data:
-        raise PayloadError("Format error, json string supplied is not valid")
+        raise PayloadError("data must be a non-empty JSON list of items")
     reference = _reference(params, data, ctx)
     return parse_each(data, lambda item: _bulk_reading(item, reference, fields))
 
