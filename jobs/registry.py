@@ -4,11 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from telemetry import partitions, rollups
+from telemetry.models import Device
 from tenants import team
-from tenants.db import Database
+from tenants.db import Database, utcnow
 from tenants.models import Tenant
+from tenants.scoping import tenant_context
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,36 @@ def purge_expired_invitations(db: Database) -> int:
     return removed
 
 
+def settle_rollups(db: Database) -> int:
+    """Recompute the rollups late or new readings touched, in every tenant; returns buckets written."""
+    written = 0
+    for tenant_id in tenant_ids(db):
+        with tenant_context(tenant_id):
+            with db.session() as session:
+                device_ids = rollups.dirty_device_ids(session)
+            for device_id in device_ids:
+                with db.session() as session:
+                    device = session.get(Device, device_id)
+                    if device is not None:
+                        written += rollups.settle_device(session, device)
+    return written
+
+
+def maintain_partitions(db: Database) -> int:
+    """PostgreSQL: create next months' reading partitions, drop those past every tenant's retention."""
+    if db.dialect != "postgresql":
+        return 0
+    with db.session() as session:
+        keep_days = session.scalar(select(func.max(Tenant.raw_retention_days))) or 730
+    with db.engine.begin() as connection:
+        today = utcnow().date()
+        created = partitions.ensure_partitions(connection, today, partitions.month_start(today, partitions.MONTHS_AHEAD))
+        dropped = partitions.drop_expired_partitions(connection, max(keep_days, 730))
+    return len(created) + len(dropped)
+
+
 JOBS: tuple[Job, ...] = (
     Job("purge_expired_invitations", purge_expired_invitations, every_seconds=3600),
+    Job("settle_rollups", settle_rollups, every_seconds=30),
+    Job("maintain_partitions", maintain_partitions, every_seconds=6 * 3600),
 )

@@ -66,3 +66,42 @@ def test_purge_removes_only_expired_invitations_in_every_tenant(db, make_account
 def test_scheduler_lists_every_job(db):
     scheduler = build_scheduler(db)
     assert {job.id for job in scheduler.get_jobs()} == {job.name for job in JOBS}
+
+
+def test_settle_job_rolls_up_what_ingest_marked(db, client, make_account):
+    from sqlalchemy import func
+
+    from jobs.registry import settle_rollups
+    from telemetry import registry
+    from telemetry.rollups import DirtyWindow, Rollup
+
+    account = make_account("Settle", "s@settle.test")
+    with db.session() as session, tenant_context(account.tenant_id):
+        _device, token = registry.create_device(session, {"name": "m"})
+        session.flush()
+    readings = [{"ts": 1777881600 + 60 * i, "power_w": 500} for i in range(30)]
+    assert client.post("/api/v1/readings", json=readings, headers={"Authorization": f"Bearer {token}"}).status_code == 202
+    assert settle_rollups(db) > 0
+    assert settle_rollups(db) == 0, "nothing left to do: safe to re-run"
+    with db.session() as session, tenant_context(account.tenant_id):
+        assert session.scalar(select(func.count()).select_from(DirtyWindow)) == 0
+        assert session.scalar(select(func.count()).select_from(Rollup)) >= 2
+
+
+def test_partition_job_creates_months_ahead_on_postgres(db, test_db):
+    from sqlalchemy import create_engine, text
+
+    from jobs.registry import maintain_partitions
+    from telemetry.partitions import month_start, partition_name
+
+    if test_db.dialect != "postgresql":
+        assert maintain_partitions(db) == 0
+        return
+    from tenants.db import Database
+
+    owner = Database(test_db.admin_url)  # creating partitions needs the table owner
+    maintain_partitions(owner)
+    ahead = partition_name(month_start(utcnow().date(), 3))
+    with owner.engine.connect() as connection:
+        assert connection.execute(text("SELECT to_regclass(:n)"), {"n": ahead}).scalar() is not None
+    owner.dispose()
