@@ -1,12 +1,12 @@
 """/api/v1 analytics: a device's series, the tariff and the shift calendar."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, g, jsonify, request
 
-from telemetry import plant, queries, registry, series
+from telemetry import overview, plant, queries, registry, series
 from tenants.models import Tenant
 from web.database import commit, db_session
 
@@ -51,6 +51,24 @@ def device_series(device_id: int):
     buckets = series.device_buckets(session, tenant, device, period, resolution)
     commit()  # settling may have written rollups
     return jsonify({**head, "buckets": [series.bucket_json(b) for b in buckets]})
+
+
+@bp.get("/overview")
+def overview_of_day():
+    """Every machine's state now and its figures for a local day (`date`, default today)."""
+    session, tenant = db_session(), _tenant()
+    zone = ZoneInfo(tenant.timezone)
+    raw = request.args.get("date")
+    try:
+        day = date.fromisoformat(raw) if raw else datetime.now(zone).date()
+    except ValueError:
+        abort(400, description="date must be a local date such as 2026-05-04")
+    machines = overview.machines_for_day(session, tenant, day)
+    commit()  # settling may have written rollups
+    rows = [overview.machine_json(m) for m in machines]
+    totals = {key: round(sum(r[key] for r in rows), 6) for key in ("energy_wh", "cost", "idle_waste_wh", "idle_waste_cost")}
+    return jsonify({"date": day.isoformat(), "timezone": tenant.timezone, "currency": tenant.currency,
+                    "machines": rows, "totals": totals})
 
 
 @bp.get("/tariff")

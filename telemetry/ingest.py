@@ -5,9 +5,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
+from telemetry.analytics import IDLE, OFF, RUNNING, DeviceSettings, state_of
 from telemetry.models import Device, DeviceCredential
 from telemetry.parsers import MEASURES
 from telemetry.rollups import mark_dirty
@@ -20,6 +21,7 @@ from tenants.scoping import tenant_context
 from tenants.secrets import secret_matches
 
 MAX_READINGS = 10_000
+STATE_NAMES = {RUNNING: "running", IDLE: "idle", OFF: "off"}
 LAST_USED_RESOLUTION_S = 60
 
 
@@ -103,7 +105,8 @@ def ingest(session: Session, source: IngestSource, parsed: ParseResult, received
     inserted = insert_readings(session, list(rows.values())) if rows else []
     outcome.accepted = len(inserted)
     outcome.duplicates = candidates - outcome.accepted
-    _touch_devices(session, inserted, received_at)
+    by_id = {device.id: device for device in devices.values()}
+    _touch_devices(session, inserted, received_at, by_id)
     return outcome
 
 
@@ -156,19 +159,39 @@ def _row(tenant_id: int, device_id: int, reading: NormalizedReading, received_at
             "extra": dict(reading.extra) or None}
 
 
-def _touch_devices(session: Session, inserted: list[tuple[int, datetime, float | None]], received_at: datetime) -> None:
-    latest: dict[int, tuple[datetime, float | None]] = {}
-    spans: dict[int, tuple[datetime, datetime]] = {}
+def _touch_devices(session: Session, inserted: list[tuple[int, datetime, float | None]], received_at: datetime,
+                   devices: dict[int, Device]) -> None:
+    by_device: dict[int, list[tuple[datetime, float | None]]] = {}
     for device_id, ts, power in inserted:
-        if device_id not in latest or ts > latest[device_id][0]:
-            latest[device_id] = (ts, power)
-        first, last = spans.get(device_id, (ts, ts))
-        spans[device_id] = (min(first, ts), max(last, ts))
-    mark_dirty(session, spans)
-    for device_id, (ts, power) in latest.items():
+        by_device.setdefault(device_id, []).append((ts, power))
+    mark_dirty(session, {d: (min(r)[0], max(r)[0]) for d, r in by_device.items()})
+    for device_id, rows in by_device.items():
+        rows.sort(key=lambda row: row[0])
+        device = devices[device_id]
+        latest_ts, latest_power = rows[-1]
+        state, since = _trailing_state(device, rows)
         session.execute(update(Device).where(Device.id == device_id).values(last_seen_at=received_at))
         session.execute(
             update(Device).where(Device.id == device_id,
-                                 (Device.last_reading_at.is_(None)) | (Device.last_reading_at < ts))
-            .values(last_reading_at=ts, last_power_w=power)
+                                 (Device.last_reading_at.is_(None)) | (Device.last_reading_at < latest_ts))
+            .values(last_reading_at=latest_ts, last_power_w=latest_power, state=state,
+                    state_since=case((Device.state.is_distinct_from(state), since), else_=Device.state_since))
         )
+
+
+def _trailing_state(device: Device, rows: list[tuple[datetime, float | None]]) -> tuple[str | None, datetime]:
+    """The state of the newest reading and the first reading of the run of that state ending the batch."""
+    state = live_state(device, rows[-1][1])
+    since = rows[-1][0]
+    for ts, power in reversed(rows):
+        if live_state(device, power) != state:
+            break
+        since = ts
+    return state, since
+
+
+def live_state(device: Device, power_w: float | None) -> str | None:
+    """running, idle or off for a power reading with the device's thresholds; None without power."""
+    if power_w is None:
+        return None
+    return STATE_NAMES[state_of(power_w, DeviceSettings(device.off_below_w, device.run_above_w, device.max_gap_s))]

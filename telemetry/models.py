@@ -38,6 +38,8 @@ class Device(TenantOwned, Base):
     last_reading_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
     last_seen_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
     last_power_w: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
+    state: Mapped[Optional[str]] = mapped_column(String(8), nullable=True)  # of the newest reading
+    state_since: Mapped[Optional[datetime]] = mapped_column(nullable=True)
 
 
 class DeviceCredential(TenantOwned, Base):

@@ -128,10 +128,11 @@ def stored_quarters(session: Session, device_id: int, start: datetime, end: date
     """The device's stored quarter buckets in [start, end), as analytics buckets."""
     rows = session.scalars(select(Rollup).where(Rollup.device_id == device_id, Rollup.bucket_start >= start,
                                                 Rollup.bucket_start < end).order_by(Rollup.bucket_start))
-    return [_bucket(r) for r in rows]
+    return [rollup_bucket(r) for r in rows]
 
 
-def _bucket(r: Rollup) -> Bucket:
+def rollup_bucket(r: Rollup) -> Bucket:
+    """A stored rollup as an analytics quarter bucket."""
     start = r.bucket_start
     covered = r.running_s + r.idle_s + r.off_s
     return Bucket(start=start, end=datetime.fromtimestamp(start.timestamp() + 900, timezone.utc), seconds=900.0,
