@@ -78,6 +78,7 @@ def signup(session: Session, *, company: str, country: str, timezone: str, curre
     existing = find_user(session, clean_email(email))
     if existing is not None:
         check_password_rules(password)
+        hash_password(password)  # the same work as a new signup, so timing does not reveal the account
         return SignupResult(None, None, existing_user=existing)
     user = create_user(session, email=email, password=password, name=name, locale=locale)
     tenant = create_tenant(session, name=company, country=country, timezone=timezone, currency=currency, owner=user)

@@ -25,10 +25,15 @@ def currencies() -> frozenset[str]:
     return frozenset(list_currencies())
 
 
+# Two-letter CLDR territories that are no country: unions, regions, pseudo-locales, "Unknown Region".
+NOT_COUNTRIES = frozenset({"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"})
+
+
 @cache
 def countries() -> dict[str, str]:
     """ISO 3166 country codes with their English names."""
-    return {code: name for code, name in Locale("en").territories.items() if len(code) == 2 and code.isalpha()}
+    return {code: name for code, name in Locale("en").territories.items()
+            if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES}
 
 
 def clean_email(email: str) -> str:

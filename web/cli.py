@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from tenants import accounts, apikeys
@@ -19,12 +20,14 @@ def _fail(exc: DomainError) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    """Attach the command groups to the app."""
+    """Attach the command groups to the app (AppGroup: each command runs in an app context, under
+    `flask` as under `app.test_cli_runner()`)."""
     for command in (db_group, tenants_group, apikeys_group, users_group, demo_command):
         app.cli.add_command(command)
 
 
 @click.command("demo", help="Make sure the demo company exists and print how to log in.")
+@with_appcontext
 def demo_command() -> None:
     from tenants.demo import ensure_demo_tenant
 
@@ -35,7 +38,7 @@ def demo_command() -> None:
     click.echo(f"demo company {name!r} {state}: log in as {demo.email} / {demo.password}")
 
 
-@click.group("db", help="Database schema.")
+@click.group("db", cls=AppGroup, help="Database schema.")
 def db_group() -> None:
     pass
 
@@ -46,7 +49,7 @@ def db_upgrade() -> None:
     click.echo("database is at the latest schema")
 
 
-@click.group("tenants", help="Companies.")
+@click.group("tenants", cls=AppGroup, help="Companies.")
 def tenants_group() -> None:
     pass
 
@@ -71,7 +74,7 @@ def tenants_create(name, email, password, timezone, currency, country) -> None:
     click.echo(slug)
 
 
-@click.group("apikeys", help="Tenant API keys.")
+@click.group("apikeys", cls=AppGroup, help="Tenant API keys.")
 def apikeys_group() -> None:
     pass
 
@@ -93,7 +96,7 @@ def apikeys_create(slug, name) -> None:
     click.echo(secret)
 
 
-@click.group("users", help="Users.")
+@click.group("users", cls=AppGroup, help="Users.")
 def users_group() -> None:
     pass
 

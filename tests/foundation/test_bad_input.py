@@ -107,7 +107,8 @@ def test_bad_profile_is_refused(owner_client, owner, sql, data, reason):
 
 
 def test_unknown_language_is_refused_with_a_reason(client):
-    assert_refused(post_form(client, "/language", {"language": "tlh"}), "language", statuses=(400,))
+    assert_refused(post_form(client, "/language", {"language": "tlh"}), "Choose one of the offered languages.",
+                   statuses=(400,))
 
 
 @pytest.mark.parametrize("data, reason", [
@@ -139,7 +140,7 @@ def test_unknown_role_change_is_refused(owner, owner_client, make_member, sql):
     membership = sql("SELECT id FROM memberships WHERE user_id = :u", u=member.user_id)[0].id
 
     assert_refused(post_form(owner_client, f"/team/members/{membership}/role", {"role": "owner"}),
-                   "Not a valid choice")
+                   "Choose the role admin or member.")
     assert sql("SELECT role FROM memberships WHERE id = :m", m=membership)[0].role == "member"
 
 
@@ -173,7 +174,7 @@ def test_bad_api_key_name_is_refused(owner_client, sql, name, reason):
 
 @pytest.mark.parametrize("page", ["-5", "100001", "99999999999999999999999"])
 def test_audit_page_out_of_range_is_a_clear_400(owner_client, page):
-    assert_refused(owner_client.get(f"/settings/audit?page={page}"), "page", statuses=(400,))
+    assert_refused(owner_client.get(f"/settings/audit?page={page}"), "There is no such page", statuses=(400,))
 
 
 @pytest.mark.parametrize("page", ["abc", "0", "1"])
@@ -185,4 +186,4 @@ def test_audit_page_that_is_not_a_number_shows_the_first_page(owner_client, page
 def test_operator_page_numbers_never_fail(owner, sql, client_as, page):
     sql("UPDATE users SET is_platform_admin = TRUE WHERE id = :u", u=owner.user_id)
     response = client_as(owner.email).get(f"/admin/?page={page}")
-    assert response.status_code in (200, 400)
+    assert response.status_code == 200 and "Acme Metall" in response.get_data(as_text=True)

@@ -45,8 +45,11 @@ def signup_data(email: str, company: str = "New Co") -> dict:
 def test_only_machine_facing_blueprints_skip_csrf(app):
     from web.extensions import csrf
 
-    exempt = {getattr(bp, "name", bp) for bp in getattr(csrf, "_exempt_blueprints", ())}
-    assert exempt <= NON_FORM_BLUEPRINTS
+    exempt = getattr(csrf, "_exempt_blueprints", set())
+    exempt_paths = {path for path, bp in app.blueprints.items() if bp in exempt or bp.name in exempt}
+    assert exempt_paths, "Flask-WTF keeps its exemptions elsewhere now: update this test"
+    # a blueprint nested in a machine-facing one (api_v1.devices, ...) is machine-facing too
+    assert {path.partition(".")[0] for path in exempt_paths} <= NON_FORM_BLUEPRINTS
     assert not getattr(csrf, "_exempt_views", set())
 
 

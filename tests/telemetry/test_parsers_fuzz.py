@@ -82,12 +82,14 @@ contexts = st.builds(
 )
 line_text = st.text(alphabet=st.sampled_from(list('pow,device=ab \\"\n019.-+eiutTfF#µ')), max_size=120)
 words = st.sampled_from(["power", "power1", "Total", "voltage", "value", "device", "name", "sensor", "energy",
-                         "a\\ b", "x\\,y", "", "1", "1.5", "-3i", "5u", "t", '"s, t"', "nan", "1e999", "abc", "230", "0.5"])
+                         "a\\ b", "x\\,y", "", "1", "1.5", "-3i", "5u", "t", '"s, t"', "nan", "1e999", "abc",
+                         "230", "0.5"])
 pairs = st.lists(st.tuples(words, words).map("=".join), max_size=3).map(",".join)
 field_pairs = st.lists(st.tuples(words, words).map("=".join), min_size=1, max_size=3).map(",".join)
 
 
 def line(measurement: str, tags: str, fields: str, stamp: str) -> str:
+    """One line of line protocol from its parts."""
     return measurement + (f",{tags}" if tags else "") + f" {fields}" + (f" {stamp}" if stamp else "")
 
 
