@@ -29,7 +29,7 @@ def test_db(tmp_path_factory):
     """The session's migrated database; dropped at the end."""
     database = create_test_database(tmp_path_factory.mktemp("db"))
     yield database
-    database.drop()
+    database.close()
 
 
 @pytest.fixture(scope="session")

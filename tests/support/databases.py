@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 from sqlalchemy.engine import make_url
 
 from tenants.db import Base, normalise_url
@@ -26,18 +27,23 @@ class TestDatabase:
     admin_url: str
     dialect: str
     drop: callable
+    _admin: object = None
+
+    def close(self) -> None:
+        """Release the cleanup connection and drop the database."""
+        if self._admin is not None:
+            self._admin.dispose()
+        self.drop()
 
     def truncate_all(self) -> None:
-        """Empty every table (between tests)."""
+        """Empty every table (between tests). DELETE is much faster than TRUNCATE on small tables;
+        the owner role bypasses row-level security only because it is the test superuser."""
         tables = [t.name for t in reversed(load_models().sorted_tables)]
-        engine = create_engine(self.admin_url)
-        with engine.begin() as connection:
-            if self.dialect == "postgresql":
-                connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    connection.execute(text(f'DELETE FROM "{table}"'))
-        engine.dispose()
+        if self._admin is None:
+            self._admin = create_engine(self.admin_url, **({"poolclass": NullPool} if self.dialect == "sqlite" else {}))
+        with self._admin.begin() as connection:
+            for table in tables:
+                connection.execute(text(f'DELETE FROM "{table}"'))
 
 
 def create_test_database(tmp_dir: Path) -> TestDatabase:
