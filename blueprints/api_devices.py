@@ -3,24 +3,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from flask import Blueprint, abort, g, jsonify, request
+from flask import Blueprint, abort, jsonify, request
 
 from telemetry import queries, registry
+from web.api import json_object, require_write
 from web.database import commit, db_session
 
 bp = Blueprint("api_devices", __name__)
 
 
-def _write_access() -> None:
-    if g.api_role not in ("owner", "admin"):
-        abort(403, description="your role is read-only")
-
-
-def _json_object() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        abort(400, description="send a JSON object (Content-Type: application/json)")
-    return data
 
 
 def _instant(name: str, default: datetime) -> datetime:
@@ -55,8 +46,8 @@ def list_devices():
 @bp.post("/devices")
 def create_device():
     """Create a device; the answer carries its token, shown only this once."""
-    _write_access()
-    device, token = registry.create_device(db_session(), _json_object())
+    require_write()
+    device, token = registry.create_device(db_session(), json_object())
     commit()
     return jsonify({**queries.device_json(device), "token": token}), 201
 
@@ -70,8 +61,8 @@ def get_device(device_id: int):
 @bp.patch("/devices/<int:device_id>")
 def update_device(device_id: int):
     """Change some fields of a device."""
-    _write_access()
-    device = registry.update_device(db_session(), device_id, _json_object())
+    require_write()
+    device = registry.update_device(db_session(), device_id, json_object())
     commit()
     return jsonify(queries.device_json(device))
 
@@ -79,7 +70,7 @@ def update_device(device_id: int):
 @bp.delete("/devices/<int:device_id>")
 def delete_device(device_id: int):
     """Delete a device with its readings."""
-    _write_access()
+    require_write()
     registry.delete_device(db_session(), device_id)
     commit()
     return "", 204
@@ -88,7 +79,7 @@ def delete_device(device_id: int):
 @bp.post("/devices/<int:device_id>/token")
 def rotate_token(device_id: int):
     """Revoke the device's tokens and issue a new one (shown once)."""
-    _write_access()
+    require_write()
     token = registry.rotate_device_token(db_session(), device_id)
     commit()
     return jsonify({"device": device_id, "token": token}), 201
@@ -109,7 +100,7 @@ def retire_device(device_id: int):
 @bp.post("/devices/<int:device_id>/reject")
 def reject_device(device_id: int):
     """Reject a pending device: it is deleted with the readings it sent."""
-    _write_access()
+    require_write()
     device = registry.get_device(db_session(), device_id)
     if device.status != "pending":
         abort(409, description="only pending devices can be rejected; delete others instead")
@@ -119,7 +110,7 @@ def reject_device(device_id: int):
 
 
 def _status(device_id: int, status: str):
-    _write_access()
+    require_write()
     device = registry.set_status(db_session(), device_id, status)
     commit()
     return jsonify(queries.device_json(device))
@@ -153,8 +144,8 @@ def list_gateway_keys():
 @bp.post("/gateway-keys")
 def create_gateway_key():
     """Create a gateway key that may post for many devices by name (shown once)."""
-    _write_access()
-    data = _json_object()
+    require_write()
+    data = json_object()
     key, secret = registry.create_gateway_key(db_session(), data.get("name") if isinstance(data.get("name"), str) else "")
     commit()
     return jsonify({**_gateway_json(key), "key": secret}), 201
@@ -163,7 +154,7 @@ def create_gateway_key():
 @bp.delete("/gateway-keys/<int:key_id>")
 def revoke_gateway_key(key_id: int):
     """Revoke a gateway key at once."""
-    _write_access()
+    require_write()
     key = registry.revoke_gateway_key(db_session(), key_id)
     commit()
     return jsonify(_gateway_json(key))

@@ -7,8 +7,8 @@ from flask_wtf.csrf import CSRFError
 
 from blueprints import api_analytics, api_devices
 from tenants import apikeys
-from tenants.models import Tenant
 from web.auth import SAFE_METHODS, bearer_token, bind_api_key, bind_session_user
+from web.api import api_tenant, require_write
 from web.database import commit, db_session
 from web.extensions import csrf, limiter
 
@@ -44,11 +44,6 @@ def _authenticate():
     abort(401, description="send `Authorization: Bearer <API key>` or log in")
 
 
-def _require_write() -> None:
-    if g.api_role not in ("owner", "admin"):
-        abort(403, description="your role is read-only")
-
-
 def _key_json(key: apikeys.ApiKey) -> dict:
     return {"id": key.id, "name": key.name, "prefix": key.prefix, "created_at": key.created_at.isoformat(),
             "last_used_at": key.last_used_at.isoformat() if key.last_used_at else None,
@@ -58,7 +53,7 @@ def _key_json(key: apikeys.ApiKey) -> dict:
 @bp.get("/tenant")
 def tenant():
     """The caller's company."""
-    row = db_session().get(Tenant, g.get("api_key").tenant_id if g.get("api_key") else g.membership.tenant_id)
+    row = api_tenant()
     return jsonify({"id": row.id, "slug": row.slug, "name": row.name, "country": row.country,
                     "timezone": row.timezone, "currency": row.currency})
 
@@ -72,7 +67,7 @@ def list_api_keys():
 @bp.delete("/api-keys/<int:key_id>")
 def revoke_api_key(key_id: int):
     """Revoke a key of the company."""
-    _require_write()
+    require_write()
     key = apikeys.revoke_key(db_session(), key_id, current_user.id if current_user.is_authenticated else None)
     commit()
     return jsonify(_key_json(key))

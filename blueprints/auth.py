@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from blueprints.forms import CompanyFields, EmailForm, LoginForm, NewPasswordForm, SignupForm
-from tenants import accounts, audit, team
+from tenants import accounts, audit
 from tenants.errors import DomainError
 from tenants.scoping import tenant_context
 from web.auth import client_ip
