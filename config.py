@@ -25,6 +25,15 @@ def _flag(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _positive(value: str | None, default: float) -> float:
+    if value is None or value.strip() == "":
+        return default
+    number = float(value)
+    if not number > 0:
+        raise ValueError(f"expected a positive number of seconds, not {value!r}")
+    return number
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the app reads from its environment."""
@@ -45,6 +54,11 @@ class Settings:
     secure_cookies: bool = False
     allow_private_webhooks: bool = False
     log_level: str = "INFO"
+    ingest_device_limit: str | None = None
+    ingest_tenant_limit: str | None = None
+    ingest_credential_cache_s: float | None = None
+    database_timeout_s: float = 30.0
+    """How long a SQLite connection waits for another writer's lock before the request fails (503)."""
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -70,4 +84,9 @@ class Settings:
             secure_cookies=_flag(env.get("SECURE_COOKIES"), base_url.startswith("https://")),
             allow_private_webhooks=_flag(env.get("ALLOW_PRIVATE_WEBHOOKS")),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
+            ingest_device_limit=env.get("INGEST_DEVICE_LIMIT") or None,
+            ingest_tenant_limit=env.get("INGEST_TENANT_LIMIT") or None,
+            ingest_credential_cache_s=float(env["INGEST_CREDENTIAL_CACHE_SECONDS"])
+            if env.get("INGEST_CREDENTIAL_CACHE_SECONDS") else None,
+            database_timeout_s=_positive(env.get("DATABASE_TIMEOUT_S"), 30.0),
         )

@@ -3,17 +3,30 @@ from __future__ import annotations
 
 from flask import Flask
 
+from tenants.errors import N_
+
 
 def register_blueprints(app: Flask) -> None:
-    """Attach every blueprint to the app."""
-    from blueprints import account, admin, api_analytics, api_devices, api_v1, auth, dashboard, health, ingest, ingest_compat, settings, team
+    """Attach every blueprint to the app and add the capabilities' pages to the navigation."""
+    from blueprints import (
+        account, admin, alerts, api_v1, auth, dashboard, device_gateways, devices, docs, health, ingest,
+        ingest_compat, machines, reports, settings, team,
+    )
+    from blueprints import settings_plant  # noqa: F401  (nests the Tariff and Shifts tabs in settings)
     from web.extensions import csrf
+    from web.navigation import add_nav_item
 
-    for module in (health, auth, account, dashboard, team, settings, admin):
+    # pages: session login and CSRF on every form (settings_plant nests its tabs in settings at import)
+    for module in (health, auth, account, dashboard, team, settings, admin, devices,
+                   device_gateways, machines, reports, alerts, docs):
         app.register_blueprint(module.bp)
-    for module in (ingest, ingest_compat):  # device credentials, no cookies: CSRF does not apply
+    # device ingest: device tokens and gateway keys, no cookies, so CSRF does not apply
+    for module in (ingest, ingest_compat):
         csrf.exempt(module.bp)
         app.register_blueprint(module.bp)
+    # tenant API: API keys, or a session whose unsafe requests api_v1 checks for the CSRF header
     app.register_blueprint(api_v1.bp)
-    for blueprint in (api_v1.bp, api_devices.bp, api_analytics.bp):  # token-authenticated; session callers are CSRF-checked in api_v1
+    for blueprint in (api_v1.bp, *api_v1.NESTED):
         csrf.exempt(blueprint)
+    add_nav_item(app, N_("Machines"), "devices.index", "devices")
+    add_nav_item(app, reports.NAV_LABEL, "reports.index", "reports.")

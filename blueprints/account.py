@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from blueprints.forms import ChangePasswordForm, CompanyFields, CompanyForm, ConfirmForm, ProfileForm
+from telemetry import alert_mail
 from tenants import accounts, audit
 from tenants.errors import DomainError
 from web.auth import bind_session_user, client_ip
@@ -61,6 +62,18 @@ def change_password():
         flash(_("Your password was changed. Other sessions were logged out."), "success")
         return redirect(url_for("account.profile"))
     return render_template("account/profile.html", form=ProfileForm(obj=current_user), password_form=form), 422
+
+
+@bp.post("/account/alert-mails")
+@login_required
+def alert_mails():
+    """Turn alert mails on or off for each of the user's companies."""
+    ConfirmForm().validate_on_submit() or abort(400)
+    chosen = [int(v) for v in request.form.getlist("alert_mails") if v.isdigit()]
+    alert_mail.set_alert_mails(db_session(), current_user.id, chosen)
+    commit()
+    flash(_("Your alert mail choices were saved."), "success")
+    return redirect(url_for("account.profile"))
 
 
 @bp.post("/language")

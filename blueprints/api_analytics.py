@@ -1,39 +1,27 @@
-"""/api/v1 analytics: a device's series, the tariff and the shift calendar."""
+"""/api/v1 analytics: a device's series and threshold advice, the overview, the tariff and the shift calendar."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, g, jsonify, request
+from flask import Blueprint, abort, jsonify, request
+from flask_babel import gettext
 
-from telemetry import overview, plant, queries, registry, series
-from tenants.models import Tenant
+from telemetry import advice_service, overview, plant, queries, registry, series
+from web.api import api_tenant, json_object, require_write
 from web.database import commit, db_session
 
 bp = Blueprint("api_analytics", __name__)
 
 
-def _tenant() -> Tenant:
-    return db_session().get(Tenant, g.api_key.tenant_id if g.get("api_key") else g.membership.tenant_id)
 
-
-def _write_access() -> None:
-    if g.api_role not in ("owner", "admin"):
-        abort(403, description="your role is read-only")
-
-
-def _json_object() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        abort(400, description="send a JSON object (Content-Type: application/json)")
-    return data
 
 
 @bp.get("/devices/<int:device_id>/series")
 def device_series(device_id: int):
     """Figures per bucket (`resolution` 15min|hour|day|week|month, or raw readings) from `from` to `to`
     (local dates, inclusive, or RFC 3339 instants; default today)."""
-    session, tenant = db_session(), _tenant()
+    session, tenant = db_session(), api_tenant()
     device = registry.get_device(session, device_id)
     zone = ZoneInfo(tenant.timezone)
     today = datetime.now(zone).date().isoformat()
@@ -53,10 +41,18 @@ def device_series(device_id: int):
     return jsonify({**head, "buckets": [series.bucket_json(b) for b in buckets]})
 
 
+@bp.get("/devices/<int:device_id>/advice")
+def device_advice(device_id: int):
+    """Suggested off_below_w / run_above_w from the device's last 7 days of power, with the reason."""
+    session = db_session()
+    advice = advice_service.advise_device(session, registry.get_device(session, device_id))
+    return jsonify(advice_service.advice_json(advice, gettext(advice.reason, **advice.reason_params)))
+
+
 @bp.get("/overview")
 def overview_of_day():
     """Every machine's state now and its figures for a local day (`date`, default today)."""
-    session, tenant = db_session(), _tenant()
+    session, tenant = db_session(), api_tenant()
     zone = ZoneInfo(tenant.timezone)
     raw = request.args.get("date")
     try:
@@ -74,17 +70,17 @@ def overview_of_day():
 @bp.get("/tariff")
 def get_tariff():
     """The company's tariff."""
-    return jsonify({**plant.tariff_json(plant.get_tariff(db_session())), "currency": _tenant().currency})
+    return jsonify({**plant.tariff_json(plant.get_tariff(db_session())), "currency": api_tenant().currency})
 
 
 @bp.put("/tariff")
 def put_tariff():
     """Set the price per kWh and optional time-of-use bands."""
-    _write_access()
-    data = _json_object()
+    require_write()
+    data = json_object()
     tariff = plant.set_tariff(db_session(), data.get("price_per_kwh"), data.get("bands"))
     commit()
-    return jsonify({**plant.tariff_json(tariff), "currency": _tenant().currency})
+    return jsonify({**plant.tariff_json(tariff), "currency": api_tenant().currency})
 
 
 @bp.get("/shifts")
@@ -96,8 +92,8 @@ def get_shifts():
 @bp.put("/shifts")
 def put_shifts():
     """Replace the weekly shift calendar (`{"shifts": [{"weekday", "start", "end"}]}`)."""
-    _write_access()
-    calendar = plant.set_shifts(db_session(), _json_object().get("shifts"))
+    require_write()
+    calendar = plant.set_shifts(db_session(), json_object().get("shifts"))
     commit()
     return jsonify({"shifts": _shifts_json(calendar)})
 

@@ -62,6 +62,7 @@ def get_device(device_id: int):
 def update_device(device_id: int):
     """Change some fields of a device."""
     require_write()
+    registry.get_device(db_session(), device_id)  # another tenant's device is 404 whatever the body
     device = registry.update_device(db_session(), device_id, json_object())
     commit()
     return jsonify(queries.device_json(device))

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, g, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from blueprints import api_analytics, api_devices
+from blueprints import api_alerts, api_analytics, api_devices
 from tenants import apikeys
 from web.auth import SAFE_METHODS, bearer_token, bind_api_key, bind_session_user
 from web.api import api_tenant, require_write
@@ -13,7 +13,8 @@ from web.database import commit, db_session
 from web.extensions import csrf, limiter
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
-for _nested in (api_devices.bp, api_analytics.bp):
+NESTED = (api_devices.bp, api_analytics.bp, api_alerts.bp)
+for _nested in NESTED:
     bp.register_blueprint(_nested)  # nested: this blueprint's authentication applies to it
 API_LIMIT = "600 per minute"
 

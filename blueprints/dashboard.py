@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, render_template, url_for
 from flask_login import current_user
 
+from telemetry import registry
 from tenants import apikeys, team
 from web.auth import bind_session_user
 from web.database import db_session
@@ -24,4 +25,5 @@ def index():
         "team": len(team.members(session)) > 1 or bool(team.pending_invitations(session)),
         "api_key": bool(apikeys.list_keys(session)),
     }
-    return render_template("dashboard/index.html", tenant=g.tenant, steps=steps)
+    has_machines = registry.list_devices(session, "active", per_page=1).total > 0
+    return render_template("dashboard/index.html", tenant=g.tenant, steps=steps, has_machines=has_machines)

@@ -6,6 +6,7 @@ from typing import Callable
 
 from sqlalchemy import func, select
 
+from jobs.alerting import evaluate_alerts
 from telemetry import partitions, rollups
 from telemetry.models import Device
 from tenants import team
@@ -70,4 +71,5 @@ JOBS: tuple[Job, ...] = (
     Job("purge_expired_invitations", purge_expired_invitations, every_seconds=3600),
     Job("settle_rollups", settle_rollups, every_seconds=30),
     Job("maintain_partitions", maintain_partitions, every_seconds=6 * 3600),
+    Job("evaluate_alerts", evaluate_alerts, every_seconds=60),
 )

@@ -1,11 +1,16 @@
 """The one path every ingest format takes after parsing: authenticate, check, resolve devices, store."""
 from __future__ import annotations
 
+import threading
+import time
+import weakref
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cache
+from typing import Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import bindparam, case, event, select, update
 from sqlalchemy.orm import Session
 
 from telemetry.analytics import IDLE, OFF, RUNNING, DeviceSettings, state_of
@@ -18,11 +23,29 @@ from tenants import credentials
 from tenants.db import utcnow
 from tenants.models import Tenant
 from tenants.scoping import tenant_context
-from tenants.secrets import secret_matches
+from tenants.secrets import hash_secret, secret_matches
 
 MAX_READINGS = 10_000
 STATE_NAMES = {RUNNING: "running", IDLE: "idle", OFF: "off"}
 LAST_USED_RESOLUTION_S = 60
+
+
+@dataclass(frozen=True)
+class DeviceRef:
+    """What ingest needs of a device token's device, read once: safe to keep between requests."""
+
+    id: int
+    name: str
+    status: str
+    input_map: dict
+    off_below_w: float
+    run_above_w: float
+    max_gap_s: int
+
+    @classmethod
+    def of(cls, device: Device) -> "DeviceRef":
+        return cls(device.id, device.name, device.status, dict(device.input_map or {}), device.off_below_w,
+                   device.run_above_w, device.max_gap_s)
 
 
 @dataclass(frozen=True)
@@ -32,7 +55,7 @@ class IngestSource:
     tenant_id: int
     credential_id: int
     kind: str
-    device: Device | None
+    device: DeviceRef | None
     timezone: ZoneInfo
     retention_days: int
 
@@ -57,26 +80,119 @@ class IngestOutcome:
                 "rejected": [{"index": r.index, "error": r.error} for r in self.rejected]}
 
 
-def authenticate(session: Session, secret: str | None) -> IngestSource | None:
-    """The source of a device token or gateway key, or None when it is not a live credential."""
+class CredentialCache:
+    """A short-lived in-process memory of authenticated device tokens and gateway keys, so that a
+    device posting again within `ttl` seconds costs no credential lookup.
+
+    Keyed by the secret's SHA-256; holds only what IngestSource carries. A revocation made in this
+    process evicts the credential at once (tenants.credentials.on_unregister); one made in another
+    process takes effect here when the entry expires, at most `ttl` seconds later. Changes to a
+    device's thresholds or input map, or to the tenant's zone or retention, show after at most
+    `ttl` seconds too. `ttl` 0 turns the cache off."""
+
+    def __init__(self, ttl: float = 5.0, max_entries: int = 50_000, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl, self.max_entries, self.clock = ttl, max_entries, clock
+        self._entries: dict[str, tuple[float, IngestSource]] = {}
+        self._lock = threading.Lock()
+        _CACHES.add(self)
+
+    def get(self, digest: str) -> IngestSource | None:
+        """The cached source of a secret's hash, unless expired."""
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        if entry[0] <= self.clock():
+            with self._lock:
+                if self._entries.get(digest) is entry:
+                    del self._entries[digest]
+            return None
+        return entry[1]
+
+    def put(self, digest: str, source: IngestSource) -> None:
+        """Remember a source authenticated just now."""
+        if self.ttl <= 0:
+            return
+        now = self.clock()
+        with self._lock:
+            if len(self._entries) >= self.max_entries:
+                self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
+                if len(self._entries) >= self.max_entries:
+                    self._entries.clear()
+            self._entries[digest] = (now + self.ttl, source)
+
+    def forget(self, kind: str, credential_id: int) -> None:
+        """Drop every entry of a credential (revoked in this process)."""
+        self.forget_where(lambda source: source.credential_id == credential_id and source.kind == kind)
+
+    def forget_where(self, predicate: Callable[[IngestSource], bool]) -> None:
+        """Drop the entries whose source matches."""
+        with self._lock:
+            for digest, (_, source) in list(self._entries.items()):
+                if predicate(source):
+                    del self._entries[digest]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_CACHES: "weakref.WeakSet[CredentialCache]" = weakref.WeakSet()
+
+
+def _forget_everywhere(predicate: Callable[[IngestSource], bool]) -> None:
+    for cache in list(_CACHES):
+        cache.forget_where(predicate)
+
+
+# Changes made in this process show at once: revocations, and ORM changes of a device (thresholds,
+# input map, status) or of a tenant (zone, retention). Core UPDATEs, as ingest's own, fire nothing.
+credentials.on_unregister(lambda kind, credential_id: _forget_everywhere(
+    lambda source: source.credential_id == credential_id and source.kind == kind))
+
+
+@event.listens_for(Device, "after_update")
+@event.listens_for(Device, "after_delete")
+def _device_changed(_mapper, _connection, device: Device) -> None:
+    _forget_everywhere(lambda source: source.device is not None and source.device.id == device.id)
+
+
+@event.listens_for(Tenant, "after_update")
+def _tenant_changed(_mapper, _connection, tenant: Tenant) -> None:
+    _forget_everywhere(lambda source: source.tenant_id == tenant.id)
+
+
+def authenticate(session: Session, secret: str | None, cache: CredentialCache | None = None) -> IngestSource | None:
+    """The source of a device token or gateway key, or None when it is not a live credential.
+    With a cache, a secret authenticated less than `cache.ttl` seconds ago costs no query."""
     if not secret or len(secret) != 32:
         return None
+    digest = hash_secret(secret)
+    if cache is not None:
+        source = cache.get(digest)
+        if source is not None:
+            return source
     ref = credentials.resolve(session, secret, ("device", "gateway"))
     if ref is None:
         return None
     with tenant_context(ref.tenant_id):
+        # the credential, its tenant's settings and (for a device token) its device in one query
         row = session.execute(
-            select(DeviceCredential, Tenant.timezone, Tenant.raw_retention_days)
-            .join(Tenant, Tenant.id == DeviceCredential.tenant_id).where(DeviceCredential.id == ref.credential_id)
+            select(DeviceCredential, Tenant.timezone, Tenant.raw_retention_days, Device)
+            .join(Tenant, Tenant.id == DeviceCredential.tenant_id)
+            .outerjoin(Device, Device.id == DeviceCredential.device_id)
+            .where(DeviceCredential.id == ref.credential_id)
         ).first()
         if row is None or row[0].revoked_at is not None or not secret_matches(secret, row[0].secret_hash):
             return None
-        credential, zone, retention = row
-        device = session.get(Device, credential.device_id) if credential.kind == "device" else None
+        credential, zone, retention, device = row
         if credential.kind == "device" and (device is None or device.status == "retired"):
             return None
         _note_use(credential)
-    return IngestSource(ref.tenant_id, credential.id, credential.kind, device, ZoneInfo(zone), retention)
+    source = IngestSource(ref.tenant_id, credential.id, credential.kind,
+                          DeviceRef.of(device) if credential.kind == "device" else None, ZoneInfo(zone), retention)
+    if cache is not None:
+        cache.put(digest, source)
+    return source
 
 
 def _note_use(credential: DeviceCredential) -> None:
@@ -131,7 +247,8 @@ def _devices_for(session: Session, source: IngestSource, checked: ParseResult, o
 
 
 def _device_named(session: Session, name: str, outcome: IngestOutcome) -> Device:
-    device = session.scalar(select(Device).where(func.lower(Device.name) == name.lower()[:100]))
+    name = name[:100]
+    device = session.scalar(select(Device).where(Device.name == name)) or _named_in_other_case(session, name)
     if device is None:
         device = Device(name=name[:100], status="pending", kind="other", input_map={}, off_below_w=10.0,
                         run_above_w=100.0, max_gap_s=300, site="", line="")
@@ -139,6 +256,17 @@ def _device_named(session: Session, name: str, outcome: IngestOutcome) -> Device
         session.flush()
         outcome.pending_devices.append(device.name)
     return device
+
+
+def _named_in_other_case(session: Session, name: str) -> Device | None:
+    """The device whose name equals `name` but for case, compared in Python: SQLite's lower() (and
+    PostgreSQL's under the C locale) folds ASCII only, which missed "Ölpumpe" and then failed on
+    the unique name."""
+    key = name.lower()
+    for device_id, other in session.execute(select(Device.id, Device.name).order_by(Device.id)):
+        if other.lower() == key:
+            return session.get(Device, device_id)
+    return None
 
 
 def apply_input_map(reading: NormalizedReading, input_map: dict) -> NormalizedReading:
@@ -170,13 +298,29 @@ def _touch_devices(session: Session, inserted: list[tuple[int, datetime, float |
         device = devices[device_id]
         latest_ts, latest_power = rows[-1]
         state, since = _trailing_state(device, rows)
-        session.execute(update(Device).where(Device.id == device_id).values(last_seen_at=received_at))
-        session.execute(
-            update(Device).where(Device.id == device_id,
-                                 (Device.last_reading_at.is_(None)) | (Device.last_reading_at < latest_ts))
-            .values(last_reading_at=latest_ts, last_power_w=latest_power, state=state,
-                    state_since=case((Device.state.is_distinct_from(state), since), else_=Device.state_since))
-        )
+        session.execute(_device_update(), {"device": device_id, "seen": received_at, "latest": latest_ts,
+                                           "power": latest_power, "state": state, "since": since})
+
+
+@cache
+def _device_update():
+    """One UPDATE per device and request, built once: always the last-seen time; the newest
+    reading's time, power and live state only when it is newer than the stored one. No objects in
+    the session need synchronising (synchronize_session off)."""
+    latest = bindparam("latest", type_=Device.last_reading_at.type)
+    state = bindparam("state", type_=Device.state.type)
+    newer = Device.last_reading_at.is_(None) | (Device.last_reading_at < latest)
+    return (
+        update(Device).where(Device.id == bindparam("device", type_=Device.id.type))
+        .values(last_seen_at=bindparam("seen", type_=Device.last_seen_at.type),
+                last_reading_at=case((newer, latest), else_=Device.last_reading_at),
+                last_power_w=case((newer, bindparam("power", type_=Device.last_power_w.type)),
+                                  else_=Device.last_power_w),
+                state=case((newer, state), else_=Device.state),
+                state_since=case((newer & Device.state.is_distinct_from(state),
+                                  bindparam("since", type_=Device.state_since.type)), else_=Device.state_since))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _trailing_state(device: Device, rows: list[tuple[datetime, float | None]]) -> tuple[str | None, datetime]:

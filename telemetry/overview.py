@@ -39,6 +39,13 @@ def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return start, end
 
 
+def live_state(device: Device, now: datetime | None = None) -> tuple[str, datetime | None, bool]:
+    """The machine's state now (running, idle, off, offline or unknown), since when, and whether it is online."""
+    online = is_online(device, now or utcnow())
+    state = "offline" if not online and device.last_seen_at is not None else (device.state or "unknown")
+    return state, device.last_seen_at if state == "offline" else device.state_since, online
+
+
 def machines_for_day(session: Session, tenant: Tenant, day: date, now: datetime | None = None) -> list[MachineDay]:
     """Every active machine with its live state and the day's figures, most in need of attention first."""
     now = now or utcnow()
@@ -53,9 +60,7 @@ def machines_for_day(session: Session, tenant: Tenant, day: date, now: datetime 
     machines = []
     for device in devices:
         figures = aggregate(quarters.get(device.id, []), "day", zone, tariff, shifts, start.timestamp(), end.timestamp())
-        online = is_online(device, now)
-        state = "offline" if not online and device.last_seen_at is not None else (device.state or "unknown")
-        since = device.last_seen_at if state == "offline" else device.state_since
+        state, since, online = live_state(device, now)
         machines.append(MachineDay(device, state, since, online, figures[0]))
     machines.sort(key=lambda m: (ATTENTION[m.state], -m.day.idle_waste_wh, m.device.name.lower()))
     return machines

@@ -5,7 +5,7 @@ merged window (plus the live edge, which moves with `now`) from the readings and
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 from sqlalchemy import Float, ForeignKeyConstraint, Index, Integer, PrimaryKeyConstraint, delete, func, insert, select
@@ -126,16 +126,29 @@ def mark_history_dirty(session: Session, device: Device) -> None:
 
 def stored_quarters(session: Session, device_id: int, start: datetime, end: datetime) -> list[Bucket]:
     """The device's stored quarter buckets in [start, end), as analytics buckets."""
-    rows = session.scalars(select(Rollup).where(Rollup.device_id == device_id, Rollup.bucket_start >= start,
-                                                Rollup.bucket_start < end).order_by(Rollup.bucket_start))
-    return [rollup_bucket(r) for r in rows]
+    rows = session.execute(select(*_QUARTER_COLUMNS).where(  # plain rows: no ORM objects for a month of quarters
+        Rollup.device_id == device_id, Rollup.bucket_start >= start, Rollup.bucket_start < end)
+        .order_by(Rollup.bucket_start))
+    return [_quarter(*row) for row in rows]
+
+
+def _quarter(start, energy, running, idle, off, running_wh, idle_wh, off_wh, max_power, avg_power, samples) -> Bucket:
+    return Bucket(start=start, end=start + _QUARTER, seconds=900.0, energy_wh=energy, running_s=running, idle_s=idle,
+                  off_s=off, nodata_s=900.0 - (running + idle + off), running_wh=running_wh, idle_wh=idle_wh,
+                  off_wh=off_wh, max_power_w=max_power, avg_power_w=avg_power, samples=samples)
+
+
+_QUARTER = timedelta(seconds=900)
+_QUARTER_COLUMNS = (Rollup.bucket_start, Rollup.energy_wh, Rollup.running_s, Rollup.idle_s, Rollup.off_s,
+                    Rollup.running_wh, Rollup.idle_wh, Rollup.off_wh, Rollup.max_power_w, Rollup.avg_power_w,
+                    Rollup.samples)
 
 
 def rollup_bucket(r: Rollup) -> Bucket:
     """A stored rollup as an analytics quarter bucket."""
     start = r.bucket_start
     covered = r.running_s + r.idle_s + r.off_s
-    return Bucket(start=start, end=datetime.fromtimestamp(start.timestamp() + 900, timezone.utc), seconds=900.0,
+    return Bucket(start=start, end=start + _QUARTER, seconds=900.0,
                   energy_wh=r.energy_wh, running_s=r.running_s, idle_s=r.idle_s, off_s=r.off_s,
                   nodata_s=900.0 - covered, running_wh=r.running_wh, idle_wh=r.idle_wh, off_wh=r.off_wh,
                   max_power_w=r.max_power_w, avg_power_w=r.avg_power_w, samples=r.samples)

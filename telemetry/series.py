@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from telemetry import plant
-from telemetry.analytics import RESOLUTIONS, Bucket, aggregate
+from telemetry.analytics import RESOLUTIONS, Bucket, ShiftCalendar, Tariff, aggregate
 from telemetry.analytics.zones import enclosing
 from telemetry.models import Device
 from telemetry.rollups import DirtyWindow, settle_device, stored_quarters
@@ -67,15 +67,21 @@ def settle_dirty(session: Session, devices: list[Device], now: datetime) -> None
 
 
 def device_buckets(session: Session, tenant: Tenant, device: Device, period: Period, resolution: str,
-                   now: datetime | None = None) -> list[Bucket]:
-    """The device's figures per bucket of local time overlapping the period, priced by the tariff."""
+                   now: datetime | None = None, *, tariff: Tariff | None = None, shifts: ShiftCalendar | None = None,
+                   settle: bool = True) -> list[Bucket]:
+    """The device's figures per bucket of local time overlapping the period, priced by the tariff.
+
+    Callers looping over many devices settle them once (`settle=False`) and pass the tariff and shifts in."""
     now = now or utcnow()
-    settle_dirty(session, [device], now)
+    if settle:
+        settle_dirty(session, [device], now)
     zone = ZoneInfo(tenant.timezone)
     lo, hi = enclosing(resolution, zone, period.start.timestamp(), period.end.timestamp())
     start, end = (datetime.fromtimestamp(t, timezone.utc) for t in (lo, hi))
     quarters = stored_quarters(session, device.id, start, end)
-    return aggregate(quarters, resolution, zone, plant.get_tariff(session), plant.get_shifts(session), lo, hi)
+    tariff = tariff if tariff is not None else plant.get_tariff(session)
+    shifts = shifts if shifts is not None else plant.get_shifts(session)
+    return aggregate(quarters, resolution, zone, tariff, shifts, lo, hi)
 
 
 def bucket_json(bucket: Bucket) -> dict:

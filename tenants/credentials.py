@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Callable
 
-from sqlalchemy import ForeignKey, String, delete, select
+from sqlalchemy import ForeignKey, String, delete, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from tenants.db import Base, BigId, utcnow
@@ -44,11 +45,29 @@ def register(session: Session, secret: str, tenant_id: int, kind: str, credentia
     return digest
 
 
+_revocation_listeners: list[Callable[[str, int], None]] = []
+
+
+def on_unregister(listener: Callable[[str, int], None]) -> None:
+    """Call `listener(kind, credential_id)` whenever this process revokes a credential, so that
+    in-process caches of resolved credentials forget it at once (other processes' caches expire)."""
+    _revocation_listeners.append(listener)
+
+
 def unregister(session: Session, kind: str, credential_id: int) -> None:
     """Remove a credential's secrets from the index (revocation)."""
     session.execute(
         delete(CredentialIndex).where(CredentialIndex.kind == kind, CredentialIndex.credential_id == credential_id)
     )
+    if _revocation_listeners:
+        _tell_listeners(kind, credential_id)
+        # again once committed: a lookup between now and the commit still saw the credential alive
+        event.listen(session, "after_commit", lambda _session: _tell_listeners(kind, credential_id), once=True)
+
+
+def _tell_listeners(kind: str, credential_id: int) -> None:
+    for listener in _revocation_listeners:
+        listener(kind, credential_id)
 
 
 def resolve(session: Session, secret: str, kinds: tuple[str, ...]) -> CredentialRef | None:

@@ -81,11 +81,12 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs) -> Engine:
-    """Create an engine with the connection settings this app relies on."""
+def make_engine(url: str, *, sqlite_timeout_s: float = 30.0, **kwargs) -> Engine:
+    """Create an engine with the connection settings this app relies on (`sqlite_timeout_s`: how
+    long a SQLite connection waits for a lock held by another writer)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": sqlite_timeout_s, "check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.db import Base, BigId, TenantOwned, utcnow
@@ -79,6 +79,7 @@ class Membership(Base):
     user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    alert_mails: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # opt-in, per company
 
     user: Mapped[User] = relationship(back_populates="memberships", lazy="joined")
     tenant: Mapped[Tenant] = relationship(lazy="joined")

@@ -17,6 +17,7 @@ MODEL_MODULES = (
     "telemetry.models",
     "telemetry.rollups",
     "telemetry.plant",
+    "telemetry.alerts",
 )
 
 

@@ -13,6 +13,7 @@ from tenants.db import utcnow
 from tenants.models import Tenant
 from tenants.scoping import tenant_context
 from web.database import database
+from web.simulate_cli import simulate_command
 
 
 def _fail(exc: DomainError) -> None:
@@ -22,7 +23,7 @@ def _fail(exc: DomainError) -> None:
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app (AppGroup: each command runs in an app context, under
     `flask` as under `app.test_cli_runner()`)."""
-    for command in (db_group, tenants_group, apikeys_group, users_group, demo_command):
+    for command in (db_group, tenants_group, apikeys_group, users_group, demo_command, simulate_command):
         app.cli.add_command(command)
 
 

@@ -9,7 +9,8 @@ from tenants.db import Database
 
 def init_database(app: Flask, url: str) -> Database:
     """Create the app's Database and close the request session at teardown."""
-    database = Database(url)
+    settings = app.config.get("SETTINGS")
+    database = Database(url, sqlite_timeout_s=settings.database_timeout_s) if settings else Database(url)
     app.extensions["database"] = database
 
     @app.teardown_appcontext

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable
 
 from flask import current_app, g
-from limits import parse as parse_limit
+from limits import parse as _parse_limit
 
-from telemetry.ingest import MAX_READINGS, IngestOutcome, IngestSource, authenticate, ingest
+from telemetry.ingest import MAX_READINGS, CredentialCache, IngestOutcome, IngestSource, authenticate, ingest
 from telemetry.readings import ParseContext, ParseResult, PayloadError
 from tenants.db import utcnow
 from web.auth import bind_tenant
@@ -18,6 +19,8 @@ from web.extensions import limiter
 
 DEFAULT_DEVICE_LIMIT = "600/minute"
 DEFAULT_TENANT_LIMIT = "6000/minute"
+DEFAULT_CREDENTIAL_CACHE_S = 5.0
+parse_limit = lru_cache(maxsize=64)(_parse_limit)
 
 
 @dataclass
@@ -38,8 +41,27 @@ class IngestAnswer:
 
 
 def _limits() -> tuple[str, str]:
+    """Per-credential and per-tenant limits: Flask config, else the INGEST_DEVICE_LIMIT /
+    INGEST_TENANT_LIMIT environment variables (config.Settings), else the defaults."""
     config = current_app.config
-    return config.get("INGEST_DEVICE_LIMIT", DEFAULT_DEVICE_LIMIT), config.get("INGEST_TENANT_LIMIT", DEFAULT_TENANT_LIMIT)
+    settings = config.get("SETTINGS")
+    return (config.get("INGEST_DEVICE_LIMIT") or getattr(settings, "ingest_device_limit", None) or DEFAULT_DEVICE_LIMIT,
+            config.get("INGEST_TENANT_LIMIT") or getattr(settings, "ingest_tenant_limit", None) or DEFAULT_TENANT_LIMIT)
+
+
+def credential_cache() -> CredentialCache:
+    """The app's cache of authenticated device credentials: INGEST_CREDENTIAL_CACHE_SECONDS in the
+    Flask config or the environment (default 5; 0 turns it off). A credential revoked in another
+    worker process stops working here within that many seconds; one revoked in this process at once."""
+    cache = current_app.extensions.get("ingest_credential_cache")
+    if cache is None:
+        config = current_app.config
+        ttl = config.get("INGEST_CREDENTIAL_CACHE_SECONDS")
+        if ttl is None:
+            ttl = getattr(config.get("SETTINGS"), "ingest_credential_cache_s", None)
+        ttl = DEFAULT_CREDENTIAL_CACHE_S if ttl is None else float(ttl)
+        cache = current_app.extensions.setdefault("ingest_credential_cache", CredentialCache(ttl))
+    return cache
 
 
 def _over_limit(source: IngestSource) -> int | None:
@@ -57,7 +79,7 @@ def _over_limit(source: IngestSource) -> int | None:
 def receive(secret: str | None, parse: Callable[[ParseContext], ParseResult], precision: str | None = None) -> IngestAnswer:
     """Authenticate, parse and store one ingest request; a 2xx answer means committed."""
     received_at = utcnow()
-    source = authenticate(db_session(), secret)
+    source = authenticate(db_session(), secret, credential_cache())
     if source is None:
         return IngestAnswer(401, error="invalid or revoked device token or gateway key")
     bind_tenant(source.tenant_id)

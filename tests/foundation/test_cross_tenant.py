@@ -53,12 +53,48 @@ def _tenant(session, victim) -> int:
     return victim.tenant_id
 
 
+def _device(session, victim) -> int:
+    from telemetry import registry
+
+    return registry.create_device(session, {"name": "victim lathe"})[0].id
+
+
+def _alert(session, victim) -> int:
+    from telemetry import registry
+    from telemetry.alerts import Alert
+
+    device = registry.create_device(session, {"name": "victim alerting press"})[0]
+    session.flush()
+    alert = Alert(device_id=device.id, kind="offline", opened_at=utcnow(), details={})
+    session.add(alert)
+    session.flush()
+    return alert.id
+
+
 FACTORIES: dict[str, Callable] = {
     "key_id": _api_key,
     "membership_id": _membership,
     "invitation_id": _invitation,
     "tenant_id": _tenant,
+    "device_id": _device,
+    "alert_id": _alert,
 }
+
+
+def _gateway_key(session, victim) -> int:
+    from telemetry import registry
+
+    return registry.create_gateway_key(session, "victim gateway")[0].id
+
+
+# (a piece of the rule, URL argument) -> factory, for an argument that names another kind of object on
+# some routes: `key_id` is a gateway key under /gateway-keys/ and an API key elsewhere.
+ROUTE_FACTORIES: dict[tuple[str, str], Callable] = {("/gateway-keys/", "key_id"): _gateway_key}
+
+
+def _factory(rule: str, arg: str) -> Callable:
+    return next((make for (piece, name), make in ROUTE_FACTORIES.items() if name == arg and piece in rule),
+                FACTORIES[arg])
 
 
 def _routes():
@@ -98,7 +134,7 @@ def test_other_tenant_gets_404(app, db, client, make_account, test_db, rule, end
     victim = make_account("Victim Works", "victim@victim.test")
     attacker = make_account("Attacker Ltd", "attacker@attacker.test")
     with db.session() as session, tenant_context(victim.tenant_id):
-        values = {arg: FACTORIES[arg](session, victim) for arg in arguments}
+        values = {arg: _factory(rule, arg)(session, victim) for arg in arguments}
         session.flush()
     with db.session() as session, tenant_context(attacker.tenant_id):
         _key, attacker_key = apikeys.create_key(session, "attacker key")

@@ -1,0 +1,20 @@
+"""The machine page: power chart with its state band, daily energy, state timeline and threshold advice."""
+from __future__ import annotations
+
+from flask import Blueprint, g, render_template
+
+from telemetry import overview, registry
+from web.auth import tenant_required
+from web.database import db_session
+
+bp = Blueprint("machines", __name__)
+
+
+@bp.get("/machines/<int:device_id>")
+@tenant_required
+def show(device_id: int):
+    """One machine of the current company (its charts load from /api/v1 in the page's script)."""
+    device = registry.get_device(db_session(), device_id)
+    state, since, online = overview.live_state(device)
+    return render_template("machines/show.html", device=device, tenant=g.tenant, state=state, since=since,
+                           online=online, can_edit=g.membership.role in ("owner", "admin"))

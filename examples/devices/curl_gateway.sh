@@ -1,0 +1,4 @@
+curl -X POST "{{ base_url }}/api/v1/readings" \
+  -H "Authorization: Bearer {{ token }}" \
+  -H "Content-Type: application/json" \
+  -d '{"device": "{{ device_name }}", "readings": [{"power_w": 1520.5}]}'

@@ -1,0 +1,1 @@
+"""The factory overview, the machine page and threshold advice."""

@@ -1,0 +1,34 @@
+"""Numbers on report pages in the reader's language: kWh, money, hours and percentages."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import format_currency, format_decimal, format_percent
+
+
+@dataclass(frozen=True)
+class Formatter:
+    """Formats a report's figures for the page (`fmt` in the report templates)."""
+
+    currency: str
+
+    def kwh(self, wh: float) -> str:
+        """Energy in kWh with one decimal (three below 10 kWh)."""
+        kwh = wh / 1000
+        return format_decimal(kwh, format="#,##0.000" if abs(kwh) < 10 else "#,##0.0")
+
+    def money(self, amount: float) -> str:
+        """An amount in the company's currency."""
+        return format_currency(amount, self.currency)
+
+    def hours(self, seconds: float) -> str:
+        """Seconds as hours with one decimal."""
+        return format_decimal(seconds / 3600, format="#,##0.0")
+
+    def percent(self, ratio: float | None) -> str:
+        """A ratio as a percentage, or a dash when there is none."""
+        return "–" if ratio is None else format_percent(ratio, format="#,##0.0%")
+
+    def price(self, value: float) -> str:
+        """A price per kWh with up to four decimals."""
+        return format_decimal(value, format="#,##0.00##")
