@@ -80,11 +80,21 @@ def _check_thresholds(device: Device) -> None:
         raise DomainError(N_("off_below_w must not be above run_above_w."))
 
 
+def device_named(session: Session, name: str, except_id: int | None = None) -> Device | None:
+    """The current tenant's device with this name, ignoring case. Compared in Python: SQLite's
+    lower() (and PostgreSQL's under the C locale) folds ASCII only, so "Ölpumpe" would miss "ÖLPUMPE"."""
+    exact = session.scalar(select(Device).where(Device.name == name))
+    if exact is not None and exact.id != except_id:
+        return exact
+    key = name.casefold()
+    for device_id, other in session.execute(select(Device.id, Device.name).order_by(Device.id)):
+        if other.casefold() == key and device_id != except_id:
+            return session.get(Device, device_id)
+    return None
+
+
 def _name_taken(session: Session, name: str, except_id: int | None = None) -> bool:
-    query = select(Device.id).where(func.lower(Device.name) == name.lower())
-    if except_id is not None:
-        query = query.where(Device.id != except_id)
-    return session.scalar(query) is not None
+    return device_named(session, name, except_id) is not None
 
 
 def create_device(session: Session, values: dict, status: str = "active") -> tuple[Device, str]:

@@ -6,7 +6,7 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from tenants.errors import DomainError
@@ -68,6 +68,12 @@ def init_errors(app: Flask) -> None:
             return body, status, {"Retry-After": RETRY_AFTER_S}
         response.headers["Retry-After"] = RETRY_AFTER_S
         return response
+
+    @app.errorhandler(IntegrityError)
+    def _conflict(exc: IntegrityError):
+        # a broken constraint will not heal on retry: never answer 503 (devices would retry forever)
+        log.warning("integrity error: %s", exc.orig.__class__.__name__ if exc.orig else exc.__class__.__name__)
+        return error_response(409, gettext("This clashes with data that already exists."))
 
     @app.errorhandler(TenantContextError)
     def _scope(exc: TenantContextError):

@@ -49,3 +49,19 @@ def test_healthz_is_json(client):
     assert response.status_code == 200 and response.is_json
     assert response.json["status"] == "ok" and response.json["database"] == "ok"
     assert response.json["dialect"] in ("sqlite", "postgresql")
+
+
+def test_a_broken_constraint_is_409_not_a_retryable_503(app, client):
+    from sqlalchemy import text
+
+    from web.database import db_session
+
+    @app.get("/api/v1/_constraint_probe")
+    def _probe():
+        db_session().execute(text("INSERT INTO tenants (id, slug, name, country, timezone, currency, plan_state, "
+                                  "raw_retention_days, created_at) VALUES (1, 'a', 'a', 'DE', 'UTC', 'EUR', 'x', 1, "
+                                  "CURRENT_TIMESTAMP), (1, 'b', 'b', 'DE', 'UTC', 'EUR', 'x', 1, CURRENT_TIMESTAMP)"))
+        return "unreachable"
+
+    response = client.get("/api/v1/_constraint_probe")
+    assert response.status_code == 409 and "Retry-After" not in response.headers
