@@ -195,12 +195,16 @@ def rss_mb(pid: int) -> tuple[float, float]:
     return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
 
 
-def cpu_seconds(pids: list[int]) -> float:
+def cpu_seconds(pids: list[int], reaped: bool = False) -> float:
+    """utime + stime of the processes; with `reaped`, plus that of their children that exited
+    (gunicorn's workers restarted after max_requests)."""
     total = 0
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])  # utime, stime
+            if reaped:
+                total += int(fields[13]) + int(fields[14])  # cutime, cstime
         except (OSError, IndexError):
             pass
     return total / CLK_TCK
@@ -244,10 +248,12 @@ class CpuMeter:
         self.server, self.database = server, database
 
     def _per_pid(self) -> dict[int, float]:
-        pids = postgres_pids(self.database)
+        spent = {pid: cpu_seconds([pid]) for pid in postgres_pids(self.database)}
         if self.server:
-            pids += [self.server.process.pid, *self.server.worker_pids()]
-        return {pid: cpu_seconds([pid]) for pid in pids}
+            master = self.server.process.pid
+            spent.update({pid: cpu_seconds([pid]) for pid in self.server.worker_pids()})
+            spent[master] = cpu_seconds([master], reaped=True)  # workers restarted during the phase count too
+        return spent
 
     def start(self) -> None:
         self.begin, self.busy, self.at = self._per_pid(), busy_seconds(), time.monotonic()

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, case, event, select, update
 from sqlalchemy.orm import Session
 
 from telemetry.analytics import IDLE, OFF, RUNNING, DeviceSettings, state_of
+from telemetry import registry
 from telemetry.models import Device, DeviceCredential
 from telemetry.parsers import MEASURES
 from telemetry.rollups import mark_dirty
@@ -140,8 +141,8 @@ _CACHES: "weakref.WeakSet[CredentialCache]" = weakref.WeakSet()
 
 
 def _forget_everywhere(predicate: Callable[[IngestSource], bool]) -> None:
-    for cache in list(_CACHES):
-        cache.forget_where(predicate)
+    for known in list(_CACHES):
+        known.forget_where(predicate)
 
 
 # Changes made in this process show at once: revocations, and ORM changes of a device (thresholds,
@@ -218,12 +219,19 @@ def ingest(session: Session, source: IngestSource, parsed: ParseResult, received
             reading = apply_input_map(reading, device.input_map)
         rows.setdefault((device.id, reading.ts), _row(source.tenant_id, device.id, reading, received_at))
     outcome.rejected.sort(key=lambda r: r.index)
-    inserted = insert_readings(session, list(rows.values())) if rows else []
+    inserted = store_rows(session, list(rows.values()), received_at, {d.id: d for d in devices.values()})
     outcome.accepted = len(inserted)
     outcome.duplicates = candidates - outcome.accepted
-    by_id = {device.id: device for device in devices.values()}
-    _touch_devices(session, inserted, received_at, by_id)
     return outcome
+
+
+def store_rows(session: Session, rows: list[dict], received_at: datetime, devices: dict) -> list[tuple]:
+    """Store reading rows of the current tenant (first write wins), mark the rollups of those inserted
+    dirty and move their devices' live state (`devices` by id): the one storage path of posted readings
+    and of bulk loads such as the demo history. Returns the inserted (device_id, ts, power_w)."""
+    inserted = insert_readings(session, rows) if rows else []
+    _touch_devices(session, inserted, received_at, devices)
+    return inserted
 
 
 def _devices_for(session: Session, source: IngestSource, checked: ParseResult, outcome: IngestOutcome) -> dict:
@@ -248,7 +256,7 @@ def _devices_for(session: Session, source: IngestSource, checked: ParseResult, o
 
 def _device_named(session: Session, name: str, outcome: IngestOutcome) -> Device:
     name = name[:100]
-    device = session.scalar(select(Device).where(Device.name == name)) or _named_in_other_case(session, name)
+    device = registry.device_named(session, name)
     if device is None:
         device = Device(name=name[:100], status="pending", kind="other", input_map={}, off_below_w=10.0,
                         run_above_w=100.0, max_gap_s=300, site="", line="")
@@ -256,17 +264,6 @@ def _device_named(session: Session, name: str, outcome: IngestOutcome) -> Device
         session.flush()
         outcome.pending_devices.append(device.name)
     return device
-
-
-def _named_in_other_case(session: Session, name: str) -> Device | None:
-    """The device whose name equals `name` but for case, compared in Python: SQLite's lower() (and
-    PostgreSQL's under the C locale) folds ASCII only, which missed "Ölpumpe" and then failed on
-    the unique name."""
-    key = name.lower()
-    for device_id, other in session.execute(select(Device.id, Device.name).order_by(Device.id)):
-        if other.lower() == key:
-            return session.get(Device, device_id)
-    return None
 
 
 def apply_input_map(reading: NormalizedReading, input_map: dict) -> NormalizedReading:

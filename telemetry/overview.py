@@ -1,7 +1,6 @@
 """The factory overview: every machine's state now and its figures for one local day."""
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -13,7 +12,7 @@ from telemetry import plant
 from telemetry.analytics import Bucket, aggregate
 from telemetry.models import Device
 from telemetry.queries import is_online
-from telemetry.rollups import Rollup, rollup_bucket
+from telemetry.rollups import stored_quarters_by_device
 from telemetry.series import settle_dirty
 from tenants.db import utcnow
 from tenants.models import Tenant
@@ -53,9 +52,7 @@ def machines_for_day(session: Session, tenant: Tenant, day: date, now: datetime 
     settle_dirty(session, devices, now)
     zone = ZoneInfo(tenant.timezone)
     start, end = day_bounds(day, zone)
-    quarters: dict[int, list[Bucket]] = defaultdict(list)
-    for row in session.scalars(select(Rollup).where(Rollup.bucket_start >= start, Rollup.bucket_start < end)):
-        quarters[row.device_id].append(rollup_bucket(row))
+    quarters = stored_quarters_by_device(session, [d.id for d in devices], start, end)  # plain rows, not ORM objects
     tariff, shifts = plant.get_tariff(session), plant.get_shifts(session)
     machines = []
     for device in devices:

@@ -5,10 +5,13 @@ merged window (plus the live edge, which moves with `now`) from the readings and
 """
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import fields
 from datetime import datetime, timedelta, timezone
 from typing import Optional
 
-from sqlalchemy import Float, ForeignKeyConstraint, Index, Integer, PrimaryKeyConstraint, delete, func, insert, select
+from sqlalchemy import (Float, ForeignKeyConstraint, Index, Integer, PrimaryKeyConstraint, cast, delete, extract, func,
+                        insert, select)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from telemetry.analytics import Bucket, DeviceSettings, affected_window, compute_quarter_buckets
@@ -132,16 +135,42 @@ def stored_quarters(session: Session, device_id: int, start: datetime, end: date
     return [_quarter(*row) for row in rows]
 
 
-def _quarter(start, energy, running, idle, off, running_wh, idle_wh, off_wh, max_power, avg_power, samples) -> Bucket:
-    return Bucket(start=start, end=start + _QUARTER, seconds=900.0, energy_wh=energy, running_s=running, idle_s=idle,
-                  off_s=off, nodata_s=900.0 - (running + idle + off), running_wh=running_wh, idle_wh=idle_wh,
-                  off_wh=off_wh, max_power_w=max_power, avg_power_w=avg_power, samples=samples)
+def stored_quarters_by_device(session: Session, device_ids: list[int], start: datetime, end: datetime
+                              ) -> dict[int, list[Bucket]]:
+    """These devices' stored quarter buckets in [start, end), in one query of plain rows.
+
+    Naming the devices lets the (tenant, device, bucket_start) key find each device's day directly
+    instead of scanning every bucket of the tenant's history for the day."""
+    found: dict[int, list[Bucket]] = defaultdict(list)
+    if not device_ids:
+        return found
+    rows = session.execute(select(Rollup.device_id, *_QUARTER_COLUMNS).where(
+        Rollup.device_id.in_(device_ids), Rollup.bucket_start >= start, Rollup.bucket_start < end)
+        .order_by(Rollup.device_id, Rollup.bucket_start))
+    for device_id, *row in rows:
+        found[device_id].append(_quarter(*row))
+    return found
+
+
+def _quarter(epoch, energy, running, idle, off, running_wh, idle_wh, off_wh, max_power, avg_power, samples) -> Bucket:
+    start = datetime.fromtimestamp(epoch, timezone.utc)
+    # positional (in _BUCKET_ORDER): 40 % cheaper than keywords, and this runs once per stored quarter read
+    return Bucket(start, start + _QUARTER, 900.0, energy, running, idle, off, 900.0 - (running + idle + off),
+                  running_wh, idle_wh, off_wh, max_power, avg_power, samples)
+
+
+_BUCKET_ORDER = ("start", "end", "seconds", "energy_wh", "running_s", "idle_s", "off_s", "nodata_s", "running_wh",
+                 "idle_wh", "off_wh", "max_power_w", "avg_power_w", "samples")
+if tuple(f.name for f in fields(Bucket))[:len(_BUCKET_ORDER)] != _BUCKET_ORDER:  # pragma: no cover - a guard
+    raise ImportError("telemetry.analytics.Bucket changed its field order: update rollups._quarter")
 
 
 _QUARTER = timedelta(seconds=900)
-_QUARTER_COLUMNS = (Rollup.bucket_start, Rollup.energy_wh, Rollup.running_s, Rollup.idle_s, Rollup.off_s,
-                    Rollup.running_wh, Rollup.idle_wh, Rollup.off_wh, Rollup.max_power_w, Rollup.avg_power_w,
-                    Rollup.samples)
+# the start as epoch seconds: a float is much cheaper to fetch than a timestamp with a zone (a month
+# of quarters is ~3,000 rows per device, an overview ~5,000); quarter starts are whole seconds
+_QUARTER_COLUMNS = (cast(extract("epoch", Rollup.bucket_start), Float), Rollup.energy_wh, Rollup.running_s,
+                    Rollup.idle_s, Rollup.off_s, Rollup.running_wh, Rollup.idle_wh, Rollup.off_wh, Rollup.max_power_w,
+                    Rollup.avg_power_w, Rollup.samples)
 
 
 def rollup_bucket(r: Rollup) -> Bucket:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from tenants import accounts, apikeys
@@ -13,6 +13,7 @@ from tenants.db import utcnow
 from tenants.models import Tenant
 from tenants.scoping import tenant_context
 from web.database import database
+from web.demo_cli import demo_command
 from web.simulate_cli import simulate_command
 
 
@@ -25,18 +26,6 @@ def register_cli(app: Flask) -> None:
     `flask` as under `app.test_cli_runner()`)."""
     for command in (db_group, tenants_group, apikeys_group, users_group, demo_command, simulate_command):
         app.cli.add_command(command)
-
-
-@click.command("demo", help="Make sure the demo company exists and print how to log in.")
-@with_appcontext
-def demo_command() -> None:
-    from tenants.demo import ensure_demo_tenant
-
-    with database().session() as session:
-        demo = ensure_demo_tenant(session)
-        name = demo.tenant.name
-    state = "created" if demo.created else "ready"
-    click.echo(f"demo company {name!r} {state}: log in as {demo.email} / {demo.password}")
 
 
 @click.group("db", cls=AppGroup, help="Database schema.")
