@@ -1,7 +1,8 @@
 """Stored 15-minute rollups, recomputed for exactly the buckets late or new readings touch.
 
 Ingest marks a dirty window per device; `settle_device` recomputes the quarter buckets of the
-merged window (plus the live edge, which moves with `now`) from the readings and replaces them.
+merged window (plus the live edge, which moves with `now`) from the readings and replaces them,
+and forgets the stored finished days (`DayRollup`, read by telemetry.day_rollups) that overlap it.
 """
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from dataclasses import fields
 from datetime import datetime, timedelta, timezone
 from typing import Optional
 
-from sqlalchemy import (Float, ForeignKeyConstraint, Index, Integer, PrimaryKeyConstraint, cast, delete, extract, func,
-                        insert, select)
+from sqlalchemy import (Float, ForeignKeyConstraint, Index, Integer, PrimaryKeyConstraint, String, cast, delete, extract,
+                        func, insert, select)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from telemetry.analytics import Bucket, DeviceSettings, affected_window, compute_quarter_buckets
@@ -41,6 +42,44 @@ class Rollup(TenantOwned, Base):
     max_power_w: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
     avg_power_w: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
     samples: Mapped[int] = mapped_column(Integer)
+
+
+DAY_FIGURES = ("energy_wh", "running_s", "idle_s", "off_s", "nodata_s", "running_wh", "idle_wh", "off_wh",
+               "max_power_w", "avg_power_w", "samples", "cost", "utilization", "availability", "planned_s",
+               "idle_waste_wh", "idle_waste_cost")
+
+
+class DayRollup(TenantOwned, Base):
+    """A device's figures for one finished local day, as `aggregate` computed them under `basis`
+    (see telemetry.day_rollups)."""
+
+    __tablename__ = "rollup_days"
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "device_id", "day_start"),
+        ForeignKeyConstraint(["tenant_id", "device_id"], ["devices.tenant_id", "devices.id"], ondelete="CASCADE"),
+    )
+
+    device_id: Mapped[int] = mapped_column(BigId)
+    day_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    day_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    basis: Mapped[str] = mapped_column(String(16))
+    energy_wh: Mapped[float] = mapped_column(Float)
+    running_s: Mapped[float] = mapped_column(Float)
+    idle_s: Mapped[float] = mapped_column(Float)
+    off_s: Mapped[float] = mapped_column(Float)
+    nodata_s: Mapped[float] = mapped_column(Float)
+    running_wh: Mapped[float] = mapped_column(Float)
+    idle_wh: Mapped[float] = mapped_column(Float)
+    off_wh: Mapped[float] = mapped_column(Float)
+    max_power_w: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
+    avg_power_w: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
+    samples: Mapped[int] = mapped_column(Integer)
+    cost: Mapped[float] = mapped_column(Float)
+    utilization: Mapped[float] = mapped_column(Float)
+    availability: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
+    planned_s: Mapped[float] = mapped_column(Float)
+    idle_waste_wh: Mapped[float] = mapped_column(Float)
+    idle_waste_cost: Mapped[float] = mapped_column(Float)
 
 
 class DirtyWindow(TenantOwned, Base):
@@ -102,6 +141,8 @@ def settle_device(session: Session, device: Device, now: datetime | None = None)
     quarters = compute_quarter_buckets(_points(session, device.id, start, end), settings, start, end, now)
     session.execute(delete(Rollup).where(Rollup.device_id == device.id, Rollup.bucket_start >= start,
                                          Rollup.bucket_start < end))
+    session.execute(delete(DayRollup).where(DayRollup.device_id == device.id, DayRollup.day_end > start,
+                                            DayRollup.day_start < end))
     rows = [_row(device, q) for q in quarters if q.samples or q.energy_wh or q.covered_s]
     if rows:
         session.execute(insert(Rollup), rows)

@@ -11,12 +11,14 @@ from sqlalchemy.orm import Session
 from telemetry import plant
 from telemetry.analytics import RESOLUTIONS, Bucket, ShiftCalendar, Tariff, aggregate
 from telemetry.analytics.zones import enclosing
+from telemetry.day_rollups import day_buckets
 from telemetry.models import Device
 from telemetry.rollups import DirtyWindow, settle_device, stored_quarters
 from tenants.db import utcnow
 from tenants.errors import DomainError, N_
 from tenants.models import Tenant
 
+DAY_MULTIPLES = ("day", "week", "month")
 MAX_BUCKETS = {"15min": 96 * 62, "hour": 24 * 400, "day": 3 * 366, "week": 530, "month": 240}
 
 
@@ -78,9 +80,13 @@ def device_buckets(session: Session, tenant: Tenant, device: Device, period: Per
     zone = ZoneInfo(tenant.timezone)
     lo, hi = enclosing(resolution, zone, period.start.timestamp(), period.end.timestamp())
     start, end = (datetime.fromtimestamp(t, timezone.utc) for t in (lo, hi))
-    quarters = stored_quarters(session, device.id, start, end)
     tariff = tariff if tariff is not None else plant.get_tariff(session)
     shifts = shifts if shifts is not None else plant.get_shifts(session)
+    if resolution in DAY_MULTIPLES:
+        days = day_buckets(session, device, zone, tariff, shifts, lo, hi, now)
+        # whole local days nest in weeks and months: their summed cost needs no re-pricing
+        return days if resolution == "day" else aggregate(days, resolution, zone, None, shifts, lo, hi)
+    quarters = stored_quarters(session, device.id, start, end)
     return aggregate(quarters, resolution, zone, tariff, shifts, lo, hi)
 
 
