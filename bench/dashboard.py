@@ -7,7 +7,7 @@ One tenant with N devices x D days of 30-second readings on PostgreSQL (default 
             written with binary COPY one UTC day at a time (each day lands in its month's
             partition), interleaved by time as live ingest would store them
   settle    the real rollup code: every device's month is marked dirty (rollups.mark_dirty) and
-            settled (rollups.settle_device), month by month; wall time and readings/s
+            settled (settling.settle_devices), month by month; wall time and readings/s
   storage   bytes per reading (readings, all partitions, table + indexes) and per rollup bucket
   api       gunicorn with the project's gunicorn.conf.py as the ordinary app role (row-level
             security on), an API key, sequential requests over one keep-alive connection:
@@ -451,7 +451,8 @@ def settle_history(app_url: str, database_name: str, fleet: Fleet, plan: Plan) -
     """Roll the whole history up through the real code, month window by month window: mark the
     device's month dirty, settle it, commit (what the settle job does per device)."""
     from telemetry.models import Device
-    from telemetry.rollups import mark_dirty, settle_device
+    from telemetry.rollups import mark_dirty
+    from telemetry.settling import settle_devices
     from tenants.db import Database
     from tenants.scoping import tenant_context
 
@@ -472,7 +473,7 @@ def settle_history(app_url: str, database_name: str, fleet: Fleet, plan: Plan) -
                     with database.session() as session:
                         device = session.get(Device, device_id)
                         mark_dirty(session, {device_id: (first, last)})
-                        written += settle_device(session, device)
+                        written += settle_devices(session, [device])
             seconds = time.monotonic() - month_began
             readings = (b - a) // plan.interval * len(fleet.device_ids)
             per_month.append(seconds)
@@ -919,7 +920,7 @@ def main(argv: list[str] | None = None) -> int:
         log("VACUUM (ANALYZE) readings ...")
         results["vacuum_s"] = maintenance(database.admin_url)
 
-        log("settle: month windows through rollups.mark_dirty + rollups.settle_device")
+        log("settle: month windows through rollups.mark_dirty + settling.settle_devices")
         results["settle"] = settle_history(database.url, database_name, fleet, plan)
         from jobs.registry import settle_rollups
         left = settle_rollups(_database(database.url))

@@ -7,7 +7,7 @@ from typing import Callable
 from sqlalchemy import func, select
 
 from jobs.alerting import evaluate_alerts
-from telemetry import partitions, rollups
+from telemetry import partitions, rollups, settling
 from telemetry.models import Device
 from tenants import team
 from tenants.db import Database, utcnow
@@ -46,11 +46,11 @@ def settle_rollups(db: Database) -> int:
         with tenant_context(tenant_id):
             with db.session() as session:
                 device_ids = rollups.dirty_device_ids(session)
-            for device_id in device_ids:
+            for i in range(0, len(device_ids), settling.CHUNK):  # a transaction per chunk: short device locks
                 with db.session() as session:
-                    device = session.get(Device, device_id)
-                    if device is not None:
-                        written += rollups.settle_device(session, device)
+                    chunk = device_ids[i:i + settling.CHUNK]
+                    devices = list(session.scalars(select(Device).where(Device.id.in_(chunk))))
+                    written += settling.settle_devices(session, devices)
     return written
 
 

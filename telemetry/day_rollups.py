@@ -5,7 +5,7 @@ A stored day is derived data, like a cache with exact invalidation:
   * it holds the figures `aggregate` gives for that day, priced and planned with the zone, tariff
     and shift calendar named by its `basis`; a read with another basis (the tenant changed any of
     them) recomputes the day and replaces the row, so no hook on those settings is needed;
-  * settling (rollups.settle_device) deletes every stored day overlapping the quarters it rewrites, so
+  * settling (telemetry.settling) deletes every stored day overlapping the quarters it rewrites, so
     late readings, threshold changes and recomputed history show at once;
   * only days that can no longer change with time are stored: ended more than the device's max gap
     ago. Today (and a day whose last reading may still be held) is always added up from quarters.
@@ -70,7 +70,7 @@ def _stored(session: Session, device_id: int, basis: str, lo: float, hi: float, 
 def _computed(session: Session, device: Device, zone: ZoneInfo, tariff: Tariff, shifts: ShiftCalendar,
               lo: float, hi: float) -> dict[float, Bucket]:
     if session.get_bind().dialect.name == "postgresql":
-        # settle_device locks the row FOR UPDATE, so it cannot rewrite these quarters until we commit;
+        # settling locks the row FOR UPDATE, so it cannot rewrite these quarters until we commit;
         # KEY SHARE does not block ingest's updates of the device's live state
         session.execute(select(Device.id).where(Device.id == device.id).with_for_update(read=True, key_share=True))
     start, end = (datetime.fromtimestamp(t, zone) for t in (lo, hi))

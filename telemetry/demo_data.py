@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from telemetry import plant, registry
 from telemetry.ingest import store_rows
 from telemetry.models import Device, Reading
-from telemetry.rollups import settle_device
+from telemetry.settling import settle_devices
 from telemetry.simulator import PROFILES, Schedule, SimReading, simulate
 from tenants.db import utcnow
 from tenants.demo import DemoAccount, ensure_demo_tenant
@@ -108,8 +108,7 @@ def ensure_demo(session: Session, now: datetime | None = None, days: int = HISTO
         ensure_plant(session)
         zone = ZoneInfo(account.tenant.timezone)
         added = sum(top_up(session, machine, device, zone, now, days) for machine, device in devices.items())
-        for device in devices.values():
-            settle_device(session, device, now)
+        settle_devices(session, list(devices.values()), now)
         readings = session.scalar(select(func.count(Reading.device_id))) or 0
     return DemoSummary(account, len(devices), readings, added, {m.name: d.id for m, d in devices.items()})
 

@@ -13,7 +13,7 @@ from telemetry.analytics import Bucket, aggregate
 from telemetry.models import Device
 from telemetry.queries import is_online
 from telemetry.rollups import stored_quarters_by_device
-from telemetry.series import settle_dirty
+from telemetry.settling import settle_devices
 from tenants.db import utcnow
 from tenants.models import Tenant
 
@@ -49,7 +49,7 @@ def machines_for_day(session: Session, tenant: Tenant, day: date, now: datetime 
     """Every active machine with its live state and the day's figures, most in need of attention first."""
     now = now or utcnow()
     devices = list(session.scalars(select(Device).where(Device.status == "active")))
-    settle_dirty(session, devices, now)
+    settle_devices(session, devices, now)
     zone = ZoneInfo(tenant.timezone)
     start, end = day_bounds(day, zone)
     quarters = stored_quarters_by_device(session, [d.id for d in devices], start, end)  # plain rows, not ORM objects

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from telemetry import plant, registry, series
+from telemetry.settling import settle_devices
 from telemetry.analytics import Bucket
 from tenants.db import utcnow
 from tenants.errors import DomainError, N_
@@ -220,7 +221,7 @@ def build_report(session: Session, tenant: Tenant, period: ReportPeriod, now: da
     zone = ZoneInfo(tenant.timezone)
     bounds = utc_bounds(period, zone)
     devices = registry.list_devices(session, "active", per_page=MAX_MACHINES).devices
-    series.settle_dirty(session, devices, now)
+    settle_devices(session, devices, now)
     tariff, shifts = plant.get_tariff(session), plant.get_shifts(session)
     machines = []
     for device in devices:

@@ -1,6 +1,6 @@
 """Stored 15-minute rollups, recomputed for exactly the buckets late or new readings touch.
 
-Ingest marks a dirty window per device; `settle_device` recomputes the quarter buckets of the
+Ingest marks a dirty window per device; telemetry.settling recomputes the quarter buckets of the
 merged window (plus the live edge, which moves with `now`) from the readings and replaces them,
 and forgets the stored finished days (`DayRollup`, read by telemetry.day_rollups) that overlap it.
 """
@@ -11,13 +11,13 @@ from dataclasses import fields
 from datetime import datetime, timedelta, timezone
 from typing import Optional
 
-from sqlalchemy import (Float, ForeignKeyConstraint, Index, Integer, PrimaryKeyConstraint, String, cast, delete, extract,
-                        func, insert, select)
+from sqlalchemy import (Float, ForeignKeyConstraint, Index, Integer, PrimaryKeyConstraint, String, cast, extract, func,
+                        insert, select)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from telemetry.analytics import Bucket, DeviceSettings, affected_window, compute_quarter_buckets
+from telemetry.analytics import Bucket
 from telemetry.models import Device, Reading
-from tenants.db import Base, BigId, TenantOwned, UTCDateTime, utcnow
+from tenants.db import Base, BigId, TenantOwned, UTCDateTime
 from tenants.scoping import require_tenant_id
 
 
@@ -106,58 +106,6 @@ def mark_dirty(session: Session, spans: dict[int, tuple[datetime, datetime]]) ->
 def dirty_device_ids(session: Session) -> list[int]:
     """Devices of the current tenant with readings not yet rolled up."""
     return list(session.scalars(select(DirtyWindow.device_id).distinct()))
-
-
-def _neighbour(session: Session, device_id: int, ts: datetime, before: bool) -> datetime | None:
-    column = Reading.ts
-    query = select(func.max(column) if before else func.min(column)).where(Reading.device_id == device_id)
-    return session.scalar(query.where(column < ts) if before else query.where(column > ts))
-
-
-def _points(session: Session, device_id: int, start: datetime, end: datetime) -> list[tuple]:
-    before = _neighbour(session, device_id, start, before=True) or start
-    after = session.scalar(select(func.min(Reading.ts)).where(Reading.device_id == device_id, Reading.ts >= end)) or end
-    rows = session.execute(select(Reading.ts, Reading.power_w, Reading.energy_wh).where(
-        Reading.device_id == device_id, Reading.ts >= before, Reading.ts <= after).order_by(Reading.ts))
-    return [(ts.timestamp(), power, energy) for ts, power, energy in rows]
-
-
-def settle_device(session: Session, device: Device, now: datetime | None = None) -> int:
-    """Recompute the device's dirty quarter buckets; returns how many buckets were written."""
-    now = now or utcnow()
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(Device.id).where(Device.id == device.id).with_for_update())
-    windows = session.execute(select(DirtyWindow.id, DirtyWindow.first_ts, DirtyWindow.last_ts)
-                              .where(DirtyWindow.device_id == device.id)).all()
-    if not windows:
-        return 0
-    first, last = min(w.first_ts for w in windows), max(w.last_ts for w in windows)
-    prev_ts = _neighbour(session, device.id, first, before=True)
-    next_ts = _neighbour(session, device.id, last, before=False)
-    start_ts, end_ts = affected_window(first.timestamp(), last.timestamp(), prev_ts and prev_ts.timestamp(),
-                                       next_ts and next_ts.timestamp(), device.max_gap_s)
-    start, end = (datetime.fromtimestamp(t, timezone.utc) for t in (start_ts, end_ts))
-    settings = DeviceSettings(device.off_below_w, device.run_above_w, device.max_gap_s)
-    quarters = compute_quarter_buckets(_points(session, device.id, start, end), settings, start, end, now)
-    session.execute(delete(Rollup).where(Rollup.device_id == device.id, Rollup.bucket_start >= start,
-                                         Rollup.bucket_start < end))
-    session.execute(delete(DayRollup).where(DayRollup.device_id == device.id, DayRollup.day_end > start,
-                                            DayRollup.day_start < end))
-    rows = [_row(device, q) for q in quarters if q.samples or q.energy_wh or q.covered_s]
-    if rows:
-        session.execute(insert(Rollup), rows)
-    session.execute(delete(DirtyWindow).where(DirtyWindow.id.in_([w.id for w in windows])))
-    if next_ts is None and last.timestamp() + device.max_gap_s > now.timestamp():
-        # the live edge still grows with `now`: settle it again later
-        mark_dirty(session, {device.id: (last, last)})
-    return len(rows)
-
-
-def _row(device: Device, q: Bucket) -> dict:
-    return {"tenant_id": device.tenant_id, "device_id": device.id, "bucket_start": q.start, "energy_wh": q.energy_wh,
-            "running_s": q.running_s, "idle_s": q.idle_s, "off_s": q.off_s, "running_wh": q.running_wh,
-            "idle_wh": q.idle_wh, "off_wh": q.off_wh, "max_power_w": q.max_power_w, "avg_power_w": q.avg_power_w,
-            "samples": q.samples}
 
 
 def mark_history_dirty(session: Session, device: Device) -> None:

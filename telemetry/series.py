@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from telemetry import plant
@@ -13,7 +12,8 @@ from telemetry.analytics import RESOLUTIONS, Bucket, ShiftCalendar, Tariff, aggr
 from telemetry.analytics.zones import enclosing
 from telemetry.day_rollups import day_buckets
 from telemetry.models import Device
-from telemetry.rollups import DirtyWindow, settle_device, stored_quarters
+from telemetry.rollups import stored_quarters
+from telemetry.settling import settle_devices
 from tenants.db import utcnow
 from tenants.errors import DomainError, N_
 from tenants.models import Tenant
@@ -59,15 +59,6 @@ def check_period(start: datetime, end: datetime, resolution: str, zone: ZoneInfo
     return Period(start, end)
 
 
-def settle_dirty(session: Session, devices: list[Device], now: datetime) -> None:
-    """Settle any of these devices with readings not yet rolled up (reads never see stale figures)."""
-    ids = {d.id for d in devices}
-    dirty = set(session.scalars(select(DirtyWindow.device_id).where(DirtyWindow.device_id.in_(ids)).distinct()))
-    for device in devices:
-        if device.id in dirty:
-            settle_device(session, device, now)
-
-
 def device_buckets(session: Session, tenant: Tenant, device: Device, period: Period, resolution: str,
                    now: datetime | None = None, *, tariff: Tariff | None = None, shifts: ShiftCalendar | None = None,
                    settle: bool = True) -> list[Bucket]:
@@ -76,7 +67,7 @@ def device_buckets(session: Session, tenant: Tenant, device: Device, period: Per
     Callers looping over many devices settle them once (`settle=False`) and pass the tariff and shifts in."""
     now = now or utcnow()
     if settle:
-        settle_dirty(session, [device], now)
+        settle_devices(session, [device], now)
     zone = ZoneInfo(tenant.timezone)
     lo, hi = enclosing(resolution, zone, period.start.timestamp(), period.end.timestamp())
     start, end = (datetime.fromtimestamp(t, timezone.utc) for t in (lo, hi))
