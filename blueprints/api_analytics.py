@@ -14,9 +14,6 @@ from web.database import commit, db_session
 bp = Blueprint("api_analytics", __name__)
 
 
-
-
-
 @bp.get("/devices/<int:device_id>/series")
 def device_series(device_id: int):
     """Figures per bucket (`resolution` 15min|hour|day|week|month, or raw readings) from `from` to `to`
