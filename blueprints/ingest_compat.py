@@ -20,13 +20,17 @@ def _retry_headers(answer: IngestAnswer) -> dict:
 
 # --- emoncms ---------------------------------------------------------------------------------
 
+EMONCMS_JSON_OK = '{"success": true}'
+
+
 def _emoncms_params() -> dict[str, str]:
     return {key: value for key, value in request.values.items(multi=False)}
 
 
 def _emoncms_answer(answer: IngestAnswer, as_json: bool):
     if answer.status in (200, 202):
-        return (jsonify({"success": True}) if as_json else Response("ok", mimetype="text/plain")), 200
+        # exactly emoncms's bytes: firmware compares the answer as text
+        return Response(EMONCMS_JSON_OK if as_json else "ok", mimetype="application/json" if as_json else "text/plain"), 200
     message = answer.error or "; ".join(f"item {r.index}: {r.error}" for r in answer.outcome.rejected)
     if as_json:
         return jsonify({"success": False, "message": message}), answer.status, _retry_headers(answer)

@@ -223,11 +223,12 @@ def build_report(session: Session, tenant: Tenant, period: ReportPeriod, now: da
     devices = registry.list_devices(session, "active", per_page=MAX_MACHINES).devices
     settle_devices(session, devices, now)
     tariff, shifts = plant.get_tariff(session), plant.get_shifts(session)
-    machines = []
-    for device in devices:
+    by_id = {}
+    for device in sorted(devices, key=lambda d: d.id):  # storing days locks rows in id order, as settling does
         days = series.device_buckets(session, tenant, device, bounds, "day", now, tariff=tariff, shifts=shifts,
                                      settle=False)
-        machines.append(_machine(device, days, period))
+        by_id[device.id] = _machine(device, days, period)
+    machines = [by_id[device.id] for device in devices]
     total = Figures()
     for machine in machines:
         total.add(machine.total)

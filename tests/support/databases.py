@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 from sqlalchemy.engine import make_url
 
@@ -41,9 +43,18 @@ class TestDatabase:
         tables = [t.name for t in reversed(load_models().sorted_tables)]
         if self._admin is None:
             self._admin = create_engine(self.admin_url, **({"poolclass": NullPool} if self.dialect == "sqlite" else {}))
-        with self._admin.begin() as connection:
-            for table in tables:
-                connection.execute(text(f'DELETE FROM "{table}"'))
+        for attempt in range(5):
+            try:
+                with self._admin.begin() as connection:
+                    for table in tables:
+                        connection.execute(text(f'DELETE FROM "{table}"'))
+                return
+            except OperationalError as error:
+                # a live server may still answer the last test's browser (a page refreshing itself)
+                # and lock rows in another order: PostgreSQL picks this DELETE as the deadlock victim
+                if "deadlock" not in str(error.orig).lower() or attempt == 4:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
 
 
 def create_test_database(tmp_dir: Path) -> TestDatabase:
