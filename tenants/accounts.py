@@ -1,8 +1,6 @@
 """Signup, login, email verification and passwords."""
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -15,7 +13,7 @@ from tenants.models import Membership, Tenant, User
 from tenants.passwords import check_password_rules, hash_password, verify_password
 from tenants.scoping import tenant_context
 from tenants.tokens import LinkError, fingerprint, make_link_token, read_link_token
-from tenants.validation import clean_country, clean_currency, clean_email, clean_name, clean_timezone
+from tenants.validation import clean_country, clean_currency, clean_email, clean_name, clean_timezone, unique_slug
 
 
 @dataclass
@@ -33,13 +31,8 @@ def find_user(session: Session, email: str) -> User | None:
 
 
 def _unique_slug(session: Session, name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    base = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:40] or "factory"
-    slug, n = base, 1
-    while session.scalar(select(Tenant.id).where(Tenant.slug == slug)) is not None:
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    return unique_slug(name, lambda slug: session.scalar(select(Tenant.id).where(Tenant.slug == slug)) is not None,
+                       "factory")
 
 
 def create_tenant(session: Session, *, name: str, country: str, timezone: str, currency: str, owner: User) -> Tenant:

@@ -18,6 +18,7 @@ MODEL_MODULES = (
     "telemetry.rollups",
     "telemetry.plant",
     "telemetry.alerts",
+    "marketplace.models",
 )
 
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Callable
 from functools import cache
 from zoneinfo import available_timezones
 
@@ -75,3 +77,15 @@ def clean_country(value: str) -> str:
     if value not in countries():
         raise DomainError(N_("Choose a country from the list."))
     return value
+
+
+def unique_slug(name: str, taken: Callable[[str], bool], fallback: str) -> str:
+    """A URL-safe ASCII slug of `name` (`fallback` when nothing is left of it), numbered until
+    `taken` says it is free."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:40] or fallback
+    slug, n = base, 1
+    while taken(slug):
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
