@@ -21,17 +21,10 @@ from tenants.db import Base, BigId, TenantOwned, UTCDateTime
 from tenants.scoping import require_tenant_id
 
 
-class Rollup(TenantOwned, Base):
-    """Figures of one device in one UTC-aligned 15-minute bucket."""
-
-    __tablename__ = "rollups"
-    __table_args__ = (
-        PrimaryKeyConstraint("tenant_id", "device_id", "bucket_start"),
-        ForeignKeyConstraint(["tenant_id", "device_id"], ["devices.tenant_id", "devices.id"], ondelete="CASCADE"),
-    )
+class DeviceFigures(TenantOwned):
+    """The figure columns both rollup tables share, keyed by device and a bucket's start."""
 
     device_id: Mapped[int] = mapped_column(BigId)
-    bucket_start: Mapped[datetime] = mapped_column(UTCDateTime())
     energy_wh: Mapped[float] = mapped_column(Float)
     running_s: Mapped[float] = mapped_column(Float)
     idle_s: Mapped[float] = mapped_column(Float)
@@ -42,6 +35,21 @@ class Rollup(TenantOwned, Base):
     max_power_w: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
     avg_power_w: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
     samples: Mapped[int] = mapped_column(Integer)
+
+
+def _keyed_by_device(start_column: str) -> tuple:
+    """Primary key (tenant, device, bucket start); rows go with their device."""
+    return (PrimaryKeyConstraint("tenant_id", "device_id", start_column),
+            ForeignKeyConstraint(["tenant_id", "device_id"], ["devices.tenant_id", "devices.id"], ondelete="CASCADE"))
+
+
+class Rollup(DeviceFigures, Base):
+    """Figures of one device in one UTC-aligned 15-minute bucket."""
+
+    __tablename__ = "rollups"
+    __table_args__ = _keyed_by_device("bucket_start")
+
+    bucket_start: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 DAY_FIGURES = ("energy_wh", "running_s", "idle_s", "off_s", "nodata_s", "running_wh", "idle_wh", "off_wh",
@@ -49,31 +57,17 @@ DAY_FIGURES = ("energy_wh", "running_s", "idle_s", "off_s", "nodata_s", "running
                "idle_waste_wh", "idle_waste_cost")
 
 
-class DayRollup(TenantOwned, Base):
+class DayRollup(DeviceFigures, Base):
     """A device's figures for one finished local day, as `aggregate` computed them under `basis`
     (see telemetry.day_rollups)."""
 
     __tablename__ = "rollup_days"
-    __table_args__ = (
-        PrimaryKeyConstraint("tenant_id", "device_id", "day_start"),
-        ForeignKeyConstraint(["tenant_id", "device_id"], ["devices.tenant_id", "devices.id"], ondelete="CASCADE"),
-    )
+    __table_args__ = _keyed_by_device("day_start")
 
-    device_id: Mapped[int] = mapped_column(BigId)
     day_start: Mapped[datetime] = mapped_column(UTCDateTime())
     day_end: Mapped[datetime] = mapped_column(UTCDateTime())
     basis: Mapped[str] = mapped_column(String(16))
-    energy_wh: Mapped[float] = mapped_column(Float)
-    running_s: Mapped[float] = mapped_column(Float)
-    idle_s: Mapped[float] = mapped_column(Float)
-    off_s: Mapped[float] = mapped_column(Float)
     nodata_s: Mapped[float] = mapped_column(Float)
-    running_wh: Mapped[float] = mapped_column(Float)
-    idle_wh: Mapped[float] = mapped_column(Float)
-    off_wh: Mapped[float] = mapped_column(Float)
-    max_power_w: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
-    avg_power_w: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
-    samples: Mapped[int] = mapped_column(Integer)
     cost: Mapped[float] = mapped_column(Float)
     utilization: Mapped[float] = mapped_column(Float)
     availability: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
