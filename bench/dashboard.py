@@ -57,7 +57,8 @@ try:
 except ImportError:  # pragma: no cover - told plainly
     raise SystemExit("bench/dashboard.py needs numpy: .venv/bin/pip install -r bench/requirements.txt")
 
-from bench.ingest import COLUMNS, CpuMeter, Server, Stop, _on_signal, _percentile, create_fixture, server_env  # noqa: E402
+from bench.ingest import (COLUMNS, CpuMeter, Server, Stop, _on_signal, _percentile, add_shared_arguments,  # noqa: E402
+                          create_fixture, server_env)
 
 UTC = timezone.utc
 PG_EPOCH = 946_684_800  # 2000-01-01T00:00:00Z, the origin of PostgreSQL's binary timestamps
@@ -71,9 +72,7 @@ TARGETS = {"overview_p95_ms": 150.0, "series_p95_ms": 100.0, "speedup": 50.0, "s
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL") or os.environ.get(
-        "TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test",
-        help="a PostgreSQL superuser URL; a throw-away database and role are created beside it")
+    add_shared_arguments(parser)
     parser.add_argument("--devices", type=int, default=50, help="devices of the one tenant (default 50)")
     parser.add_argument("--days", type=int, default=365, help="days of history (default 365)")
     parser.add_argument("--interval", type=int, default=30, help="seconds between readings (default 30)")
@@ -87,15 +86,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="overview requests while every device has an unsettled reading (default 20)")
     parser.add_argument("--timezone", default="Europe/Berlin", help="the tenant's zone (default Europe/Berlin)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--workers", type=int, default=None,
-                        help="WEB_CONCURRENCY for gunicorn (default: the environment's, else gunicorn.conf.py's)")
-    parser.add_argument("--threads", type=int, default=None, help="GUNICORN_THREADS (default: gunicorn.conf.py's)")
-    parser.add_argument("--redis-url", default="", help="REDIS_URL for the app's rate-limit storage (default: memory)")
     parser.add_argument("--py-spy", dest="py_spy", metavar="FILE",
                         help="also profile the gunicorn workers with py-spy during extra overview and series "
                              "requests; collapsed stacks go to FILE, the hottest functions are printed")
-    parser.add_argument("--json", dest="json_path", help="also write the results as JSON to this file")
-    parser.add_argument("--log", dest="log_path", help="keep gunicorn's error log in this file")
     args = parser.parse_args(argv)
     if 86400 % args.interval or 900 % args.interval:
         parser.error("--interval must divide 900 s (15 minutes)")

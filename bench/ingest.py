@@ -50,19 +50,29 @@ def _on_signal(signum, _frame):
     raise Stop(f"signal {signum}")
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_shared_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every benchmark takes: the database, gunicorn's workers and threads, the
+    rate-limit storage, and where the JSON results and gunicorn's error log go."""
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL") or os.environ.get(
         "TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test",
         help="a PostgreSQL superuser URL; a throw-away database and role are created beside it")
-    parser.add_argument("--duration", type=float, default=20.0, help="seconds measured per phase (default 20)")
-    parser.add_argument("--warmup", type=float, default=5.0, help="seconds of warm-up per phase (default 5)")
-    parser.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
-    parser.add_argument("--wrk-threads", type=int, default=1, help="wrk threads (default 1: it has 2 cores to share)")
     parser.add_argument("--workers", type=int, default=None,
                         help="WEB_CONCURRENCY for gunicorn (default: the environment's, else gunicorn.conf.py's)")
     parser.add_argument("--threads", type=int, default=None,
                         help="GUNICORN_THREADS (default: the environment's, else gunicorn.conf.py's)")
+    parser.add_argument("--redis-url", default="", help="REDIS_URL for the app's rate-limit storage (default: memory)")
+    parser.add_argument("--json", dest="json_path", help="also write the results as JSON to this file")
+    parser.add_argument("--log", dest="log_path",
+                        help="keep gunicorn's error log in this file (default: a temporary file)")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_shared_arguments(parser)
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds measured per phase (default 20)")
+    parser.add_argument("--warmup", type=float, default=5.0, help="seconds of warm-up per phase (default 5)")
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
+    parser.add_argument("--wrk-threads", type=int, default=1, help="wrk threads (default 1: it has 2 cores to share)")
     parser.add_argument("--devices", type=int, default=2000, help="devices, each with its own token (default 2000)")
     parser.add_argument("--batch", type=int, default=500, help="readings per batch request and COPY (default 500)")
     parser.add_argument("--copy-connections", type=int, default=2, help="parallel COPY connections (default 2)")
@@ -71,10 +81,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--hot-devices", type=int, default=100,
                         help="devices of the (b') phase: few, so each posts again within the credential cache's "
                              "lifetime (default 100)")
-    parser.add_argument("--redis-url", default="", help="REDIS_URL for the app's rate-limit storage (default: memory)")
-    parser.add_argument("--json", dest="json_path", help="also write the results as JSON to this file")
-    parser.add_argument("--log", dest="log_path",
-                        help="keep gunicorn's error log in this file (default: a temporary file)")
     return parser.parse_args(argv)
 
 
