@@ -9,16 +9,16 @@ from tenants.errors import N_
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint to the app and add the capabilities' pages to the navigation."""
     from blueprints import (
-        account, admin, alerts, api_v1, auth, dashboard, device_gateways, devices, docs, health, ingest,
-        ingest_compat, machines, reports, settings, team,
+        account, admin, admin_modules, alerts, api_partner, api_v1, auth, dashboard, device_gateways, devices, docs,
+        health, ingest, ingest_compat, machines, marketplace, partners, reports, settings, team,
     )
     from blueprints import settings_plant  # noqa: F401  (nests the Tariff and Shifts tabs in settings)
     from web.extensions import csrf
     from web.navigation import add_nav_item
 
     # pages: session login and CSRF on every form (settings_plant nests its tabs in settings at import)
-    for module in (health, auth, account, dashboard, team, settings, admin, devices,
-                   device_gateways, machines, reports, alerts, docs):
+    for module in (health, auth, account, dashboard, team, settings, admin, admin_modules, devices,
+                   device_gateways, machines, reports, alerts, marketplace, partners, docs):
         app.register_blueprint(module.bp)
     # device ingest: device tokens and gateway keys, no cookies, so CSRF does not apply
     for module in (ingest, ingest_compat):
@@ -28,5 +28,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_v1.bp)
     for blueprint in (api_v1.bp, *api_v1.NESTED):
         csrf.exempt(blueprint)
+    # partner API: installation tokens, no cookies
+    csrf.exempt(api_partner.bp)
+    app.register_blueprint(api_partner.bp)
     add_nav_item(app, N_("Machines"), "devices.index", "devices")
     add_nav_item(app, reports.NAV_LABEL, "reports.index", "reports.")

@@ -1,14 +1,15 @@
 """/api/v1 analytics: a device's series and threshold advice, the overview, the tariff and the shift calendar."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, jsonify, request
 from flask_babel import gettext
 
-from telemetry import advice_service, overview, plant, queries, registry, series
+from telemetry import advice_service, overview, plant, registry
 from web.api import api_tenant, json_object, require_write
+from web.device_data import series_body
 from web.database import commit, db_session
 
 bp = Blueprint("api_analytics", __name__)
@@ -18,24 +19,10 @@ bp = Blueprint("api_analytics", __name__)
 def device_series(device_id: int):
     """Figures per bucket (`resolution` 15min|hour|day|week|month, or raw readings) from `from` to `to`
     (local dates, inclusive, or RFC 3339 instants; default today)."""
-    session, tenant = db_session(), api_tenant()
-    device = registry.get_device(session, device_id)
-    zone = ZoneInfo(tenant.timezone)
-    today = datetime.now(zone).date().isoformat()
-    start = series.parse_bound(request.args.get("from", today), zone, is_end=False)
-    end = series.parse_bound(request.args.get("to", request.args.get("from", today)), zone, is_end=True)
-    resolution = request.args.get("resolution", "hour")
-    head = {"device": device.id, "timezone": tenant.timezone, "currency": tenant.currency, "resolution": resolution}
-    if resolution == "raw":
-        if end - start > timedelta(days=7):
-            abort(400, description="raw readings are served for at most 7 days at a time")
-        found = queries.readings_page(session, device.id, start, end, queries.MAX_PAGE)
-        return jsonify({**head, "readings": [queries.reading_json(r) for r in found.readings],
-                        "truncated": found.next_after is not None})
-    period = series.check_period(start, end, resolution, zone)
-    buckets = series.device_buckets(session, tenant, device, period, resolution)
+    session = db_session()
+    body = series_body(session, api_tenant(), registry.get_device(session, device_id), request.args)
     commit()  # settling may have written rollups
-    return jsonify({**head, "buckets": [series.bucket_json(b) for b in buckets]})
+    return jsonify(body)
 
 
 @bp.get("/devices/<int:device_id>/advice")

@@ -1,30 +1,14 @@
 """/api/v1/devices and /api/v1/gateway-keys: the device registry for scripts and integrators."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-
 from flask import Blueprint, abort, jsonify, request
 
 from telemetry import queries, registry
 from web.api import json_object, require_write
 from web.database import commit, db_session
+from web.device_data import readings_body
 
 bp = Blueprint("api_devices", __name__)
-
-
-
-
-def _instant(name: str, default: datetime) -> datetime:
-    raw = request.args.get(name)
-    if not raw:
-        return default
-    try:
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        abort(400, description=f"{name} must be an RFC 3339 time such as 2026-05-04T08:00:00Z")
-    if value.tzinfo is None:
-        abort(400, description=f"{name} needs a time zone offset (Z or +01:00)")
-    return value.astimezone(timezone.utc)
 
 
 def _page() -> int:
@@ -121,18 +105,8 @@ def _status(device_id: int, status: str):
 def device_readings(device_id: int):
     """Stored readings from `from` to `to` (RFC 3339; default the last 24 h), `limit` a page,
     continuing with `after` = the previous page's `next_after`."""
-    registry.get_device(db_session(), device_id)
-    end = _instant("to", datetime.now(timezone.utc) + timedelta(minutes=5))
-    start = _instant("from", end - timedelta(days=1))
-    after = _instant("after", start - timedelta(seconds=1)) if request.args.get("after") else None
-    raw_limit = request.args.get("limit", "1000")
-    limit = int(raw_limit) if raw_limit.isdigit() else 0
-    if not 1 <= limit <= queries.MAX_PAGE:
-        abort(400, description=f"limit must be from 1 to {queries.MAX_PAGE}")
-    found = queries.readings_page(db_session(), device_id, start, end, limit, after)
-    next_after = found.next_after.isoformat().replace("+00:00", "Z") if found.next_after else None
-    return jsonify({"device": device_id, "readings": [queries.reading_json(r) for r in found.readings],
-                    "next_after": next_after})
+    session = db_session()
+    return jsonify(readings_body(session, registry.get_device(session, device_id), request.args))
 
 
 @bp.get("/gateway-keys")

@@ -7,6 +7,7 @@ from typing import Callable
 from sqlalchemy import func, select
 
 from jobs.alerting import evaluate_alerts
+from jobs.module_events import deliver_webhooks, emit_module_events
 from telemetry import partitions, rollups, settling
 from telemetry.models import Device
 from tenants import team
@@ -72,4 +73,6 @@ JOBS: tuple[Job, ...] = (
     Job("settle_rollups", settle_rollups, every_seconds=30),
     Job("maintain_partitions", maintain_partitions, every_seconds=6 * 3600),
     Job("evaluate_alerts", evaluate_alerts, every_seconds=60),
+    Job("emit_module_events", emit_module_events, every_seconds=60),
+    Job("deliver_webhooks", deliver_webhooks, every_seconds=15),
 )

@@ -2,13 +2,13 @@
 is listed for every tenant; what a tenant installs is tenant-owned (installations, later)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tenants.db import Base, BigId, utcnow
+from tenants.db import Base, BigId, TenantOwned, utcnow
 
 PARTNER_ROLES = ("owner", "member")
 MODULE_STATUSES = ("draft", "in_review", "published", "rejected", "suspended")
@@ -57,8 +57,116 @@ class Module(Base):
     review_note: Mapped[str] = mapped_column(Text, default="")
     # bumped when approved scopes change: installations consented to an older one must re-consent
     scopes_version: Mapped[int] = mapped_column(Integer, default=1)
+    # the module secret (webhook signatures, launch tokens) is derived from the platform key and this
+    # version, so nothing secret is stored; rotating bumps it
+    secret_version: Mapped[int] = mapped_column(Integer, default=1)
     reviewed_by_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"),
                                                           nullable=True)
     reviewed_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+INSTALLATION_STATUSES = ("active", "deleted")
+
+
+class Installation(Base):
+    """A tenant's subscription to a module: consented scopes and devices, an optional monthly cap.
+
+    A link between two platform tables (tenants and modules), like memberships: partners list a
+    module's installations across tenants, so it is not tenant-scoped; every tenant-side function in
+    marketplace.installations filters by the current tenant explicitly (and fails without one)."""
+
+    __tablename__ = "installations"
+    __table_args__ = (Index("ix_installations_tenant_id_module_id", "tenant_id", "module_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(BigId, ForeignKey("tenants.id", ondelete="CASCADE"))
+    module_id: Mapped[int] = mapped_column(BigId, ForeignKey("modules.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    scopes: Mapped[list] = mapped_column(JSON)
+    scopes_version: Mapped[int] = mapped_column(Integer)
+    device_ids: Mapped[list] = mapped_column(JSON)
+    monthly_cap_minor: Mapped[Optional[int]] = mapped_column(BigId, nullable=True)
+    installed_by_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"),
+                                                           nullable=True)
+    # what device events were last sent: {"<device id>": "running"}; and the last local day summarised
+    notified_states: Mapped[dict] = mapped_column(JSON, default=dict)
+    summarised_through: Mapped[Optional[date]] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
+
+
+DELIVERY_STATUSES = ("pending", "delivered", "failed")
+
+
+class WebhookDelivery(Base):
+    """One event for one installation and how its delivery went. The partner's delivery log, hence
+    platform-level; `event_id` stays the same on every attempt (receivers deduplicate on it)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+                      Index("ix_webhook_deliveries_module_id_created_at", "module_id", "created_at"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    event_type: Mapped[str] = mapped_column(String(40))
+    module_id: Mapped[int] = mapped_column(BigId, ForeignKey("modules.id", ondelete="CASCADE"))
+    installation_id: Mapped[int] = mapped_column(BigId, ForeignKey("installations.id", ondelete="CASCADE"),
+                                                 index=True)
+    tenant_id: Mapped[int] = mapped_column(BigId, ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    payload: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
+    give_up_at: Mapped[datetime] = mapped_column()  # 24 h after the event, or after a redelivery
+    last_attempt_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
+    last_status_code: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
+
+
+class UsageRecord(TenantOwned, Base):
+    """Billable units a module reported for an installation, priced when reported; the idempotency
+    key makes a retried report count once."""
+
+    __tablename__ = "usage_records"
+    __table_args__ = (UniqueConstraint("tenant_id", "installation_id", "idempotency_key"),
+                      Index("ix_usage_records_tenant_id_day", "tenant_id", "day"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    installation_id: Mapped[int] = mapped_column(BigId, ForeignKey("installations.id", ondelete="CASCADE"))
+    module_id: Mapped[int] = mapped_column(BigId, ForeignKey("modules.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    meter: Mapped[str] = mapped_column(String(20), default="module_unit")
+    quantity: Mapped[int] = mapped_column(BigId)
+    unit_price_minor: Mapped[int] = mapped_column(BigId)
+    amount_minor: Mapped[int] = mapped_column(BigId)
+    currency: Mapped[str] = mapped_column(String(3))
+    idempotency_key: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+INSIGHT_KINDS = ("card", "alert", "report")
+INSIGHT_SEVERITIES = ("info", "warning", "critical")
+
+
+class Insight(TenantOwned, Base):
+    """A card, alert or report link a module posted to the tenant's overview and notification centre."""
+
+    __tablename__ = "insights"
+    __table_args__ = (Index("ix_insights_tenant_id_created_at", "tenant_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    installation_id: Mapped[int] = mapped_column(BigId, ForeignKey("installations.id", ondelete="CASCADE"),
+                                                 index=True)
+    module_id: Mapped[int] = mapped_column(BigId, ForeignKey("modules.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))
+    severity: Mapped[str] = mapped_column(String(10), default="info")
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[Optional[str]] = mapped_column(String(500), nullable=True)
+    device_id: Mapped[Optional[int]] = mapped_column(BigId, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    dismissed_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)

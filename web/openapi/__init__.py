@@ -9,7 +9,7 @@ import copy
 import re
 from functools import lru_cache
 
-from web.openapi import analytics_paths, compat_paths, ingest_paths, tenant_paths
+from web.openapi import analytics_paths, compat_paths, ingest_paths, partner_paths, tenant_paths
 from web.openapi.common import TENANT_AUTH, json_response, op, text_response
 from web.openapi.schemas import RESPONSES, SCHEMAS, SECURITY_SCHEMES
 
@@ -29,6 +29,7 @@ TAGS = [
                                       "may always retry."},
     {"name": "Ingest (emoncms, InfluxDB)", "description": "Endpoints that answer exactly as emoncms and InfluxDB do, "
                                                           "because their firmware checks the answer."},
+    {"name": partner_paths.TAG, "description": partner_paths.TAG_DESCRIPTION},
     {"name": "Documentation", "description": "This document."},
 ]
 META_PATHS = {
@@ -42,18 +43,21 @@ META_PATHS = {
 
 @lru_cache(maxsize=1)
 def _spec() -> dict:
-    paths = {**tenant_paths.PATHS, **analytics_paths.PATHS, **ingest_paths.PATHS, **compat_paths.PATHS, **META_PATHS}
+    paths = {**tenant_paths.PATHS, **analytics_paths.PATHS, **ingest_paths.PATHS, **compat_paths.PATHS,
+             **partner_paths.PATHS, **META_PATHS}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Digital Factory API", "version": VERSION,
-                 "description": "The tenant API (/api/v1) for scripts and integrations, and the endpoints devices "
-                                "post readings to. Errors of the tenant API are `{\"error\": \"...\"}`; amounts are "
+                 "description": "The tenant API (/api/v1) for scripts and integrations, the endpoints devices "
+                                "post readings to, and the partner API (/api/partner/v1) for marketplace modules. "
+                                "Errors are `{\"error\": \"...\"}`; amounts are "
                                 "in the company's currency; times are RFC 3339."},
         "servers": [{"url": "/"}],
         "security": TENANT_AUTH,
         "tags": TAGS,
         "paths": dict(sorted(paths.items())),
-        "components": {"schemas": SCHEMAS, "responses": RESPONSES, "securitySchemes": SECURITY_SCHEMES},
+        "components": {"schemas": SCHEMAS, "responses": {**RESPONSES, **partner_paths.RESPONSES},
+                       "securitySchemes": {**SECURITY_SCHEMES, **partner_paths.SECURITY_SCHEMES}},
     }
 
 

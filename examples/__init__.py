@@ -1,0 +1,1 @@
+"""Examples that ship with Digital Factory (device configurations, a sample partner module)."""

@@ -1,0 +1,164 @@
+"""Webhook events: queued in the transaction that causes them, delivered by the scheduler at least
+once (same event id on every attempt) with exponential backoff for 24 hours, logged for partners."""
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from marketplace import outbound
+from marketplace.models import Installation, Module, WebhookDelivery
+from marketplace.tokens import issue_token
+from marketplace.signing import SIGNATURE_HEADER, module_secret, signature_header
+from tenants.db import utcnow
+from tenants.errors import Conflict, N_, NotFound
+
+ALWAYS_SENT = ("installation.created", "installation.deleted")
+RETRY_WINDOW = timedelta(hours=24)
+FIRST_RETRY_S = 30
+MAX_RETRY_S = 3600
+BATCH = 50
+PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Sender:
+    """What delivery needs from the platform's settings."""
+
+    platform_key: str
+    api_base: str
+    allow_private: bool
+
+
+def enqueue(session: Session, installation: Installation, module: Module, event_type: str, data: dict,
+            event_id: str | None = None, now: datetime | None = None) -> WebhookDelivery | None:
+    """Queue an event for the module if it asked for it; an event id already queued is not queued twice."""
+    events = (module.live_manifest or {}).get("events", [])
+    if event_type not in ALWAYS_SENT and event_type not in events:
+        return None
+    event_id = event_id or str(uuid.uuid4())
+    if session.scalar(select(WebhookDelivery.id).where(WebhookDelivery.event_id == event_id)) is not None:
+        return None
+    now = now or utcnow()
+    delivery = WebhookDelivery(
+        event_id=event_id, event_type=event_type, module_id=module.id, installation_id=installation.id,
+        tenant_id=installation.tenant_id, status="pending", attempts=0, next_attempt_at=now,
+        give_up_at=now + RETRY_WINDOW, last_error="", created_at=now,
+        payload={"id": event_id, "type": event_type, "created_at": now.isoformat().replace("+00:00", "Z"),
+                 "module": module.slug, "installation_id": installation.id, "data": data})
+    session.add(delivery)
+    return delivery
+
+
+def event_key(*parts: object) -> str:
+    """A stable event id for an event that a re-run job must not queue twice."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "df-event:" + ":".join(str(p) for p in parts)))
+
+
+def cancel_pending(session: Session, installation_id: int, event_type: str) -> None:
+    """Stop retrying an installation's pending events of a type (e.g. its token once it is removed)."""
+    session.execute(update(WebhookDelivery).where(
+        WebhookDelivery.installation_id == installation_id, WebhookDelivery.event_type == event_type,
+        WebhookDelivery.status == "pending").values(status="failed", next_attempt_at=None,
+                                                    last_error="cancelled: the installation was removed"))
+
+
+def due_ids(session: Session, now: datetime, limit: int = BATCH) -> list[int]:
+    """Pending deliveries whose next attempt is due, oldest first."""
+    return list(session.scalars(select(WebhookDelivery.id).where(
+        WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit)))
+
+
+def attempt(session: Session, delivery_id: int, sender: Sender, now: datetime | None = None) -> WebhookDelivery | None:
+    """Try one due delivery once (the row is locked on PostgreSQL so two schedulers never both send it)."""
+    now = now or utcnow()
+    delivery = session.scalar(select(WebhookDelivery).where(
+        WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending",
+        WebhookDelivery.next_attempt_at <= now).with_for_update(skip_locked=True))
+    if delivery is None:
+        return None
+    module = session.get(Module, delivery.module_id)
+    installation = session.get(Installation, delivery.installation_id)
+    body = _body(session, delivery, installation, sender)
+    if body is None:
+        _finish(delivery, "failed", None, "cancelled: the installation was removed", now)
+        return delivery
+    if module.status != "published":
+        result = outbound.PostResult(None, "held: the module is suspended")
+    else:
+        result = outbound.post_json(module.live_manifest["webhook_url"], body, {
+            SIGNATURE_HEADER: signature_header(module_secret(sender.platform_key, module), body, int(now.timestamp())),
+            "DF-Event-Id": delivery.event_id, "DF-Event-Type": delivery.event_type}, sender.allow_private)
+    _record(delivery, result, now)
+    return delivery
+
+
+def _body(session: Session, delivery: WebhookDelivery, installation: Installation, sender: Sender) -> bytes | None:
+    payload = delivery.payload
+    if delivery.event_type == "installation.created":
+        if installation.status != "active":
+            return None
+        # each attempt carries a fresh token that replaces the last, so no token is ever stored
+        payload = {**payload, "data": {**payload["data"], "installation_token": issue_token(session, installation),
+                                       "api_base": sender.api_base}}
+    return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+
+
+def _record(delivery: WebhookDelivery, result: outbound.PostResult, now: datetime) -> None:
+    delivery.attempts += 1
+    if result.ok:
+        _finish(delivery, "delivered", result.status_code, "", now)
+        delivery.delivered_at = now
+        return
+    delay = timedelta(seconds=min(FIRST_RETRY_S * 2 ** (delivery.attempts - 1), MAX_RETRY_S))
+    if now + delay > delivery.give_up_at:
+        _finish(delivery, "failed", result.status_code, result.error, now)
+        return
+    delivery.last_attempt_at, delivery.next_attempt_at = now, now + delay
+    delivery.last_status_code, delivery.last_error = result.status_code, result.error[:300]
+
+
+def _finish(delivery: WebhookDelivery, status: str, code: int | None, error: str, now: datetime) -> None:
+    delivery.status, delivery.next_attempt_at, delivery.last_attempt_at = status, None, now
+    delivery.last_status_code, delivery.last_error = code, error[:300]
+
+
+def redeliver(session: Session, module: Module, delivery_id: int, now: datetime | None = None) -> WebhookDelivery:
+    """Queue a module's delivery again at once, with the same event id and a new 24-hour window."""
+    delivery = session.scalar(select(WebhookDelivery).where(WebhookDelivery.id == delivery_id,
+                                                            WebhookDelivery.module_id == module.id))
+    if delivery is None:
+        raise NotFound()
+    if delivery.status == "pending" and delivery.attempts == 0:
+        raise Conflict(N_("This event is already queued."))
+    now = now or utcnow()
+    delivery.status, delivery.next_attempt_at, delivery.give_up_at = "pending", now, now + RETRY_WINDOW
+    return delivery
+
+
+@dataclass(frozen=True)
+class DeliveryPage:
+    """A page of a module's delivery log."""
+
+    deliveries: list[WebhookDelivery]
+    page: int
+    pages: int
+    total: int
+
+
+def delivery_log(session: Session, module: Module, page: int = 1, status: str | None = None) -> DeliveryPage:
+    """A module's deliveries, newest first, optionally of one status."""
+    where = [WebhookDelivery.module_id == module.id]
+    if status in ("pending", "delivered", "failed"):
+        where.append(WebhookDelivery.status == status)
+    total = session.scalar(select(func.count(WebhookDelivery.id)).where(*where)) or 0
+    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+    page = min(max(page, 1), pages)
+    rows = session.scalars(select(WebhookDelivery).where(*where).order_by(
+        WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc()).offset((page - 1) * PER_PAGE).limit(PER_PAGE))
+    return DeliveryPage(list(rows), page, pages, total)
