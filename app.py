@@ -22,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     from web.extensions import csrf, limiter
     from web.i18n import init_i18n
     from web.logs import configure_logging
+    from web.markdown import init_markdown
     from web.navigation import init_navigation
     from web.security import init_security
 
@@ -43,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_i18n(app, str(ROOT))
     init_errors(app)
     init_navigation(app)
+    init_markdown(app)
     register_blueprints(app)
     register_cli(app)
     return app

@@ -33,3 +33,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_partner.bp)
     add_nav_item(app, N_("Machines"), "devices.index", "devices")
     add_nav_item(app, reports.NAV_LABEL, "reports.index", "reports.")
+    add_nav_item(app, marketplace.NAV_LABEL, "marketplace.index", "marketplace.")

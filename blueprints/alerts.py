@@ -11,6 +11,8 @@ from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from blueprints.forms import ConfirmForm
+from marketplace import insights
+from marketplace.models import INSIGHT_KINDS
 from telemetry import alerts
 from tenants.errors import DomainError
 from web.auth import role_required, tenant_required
@@ -18,6 +20,7 @@ from web.database import commit, db_session
 from web.errors import domain_message
 
 bp = Blueprint("alerts", __name__)
+INSIGHTS_SHOWN = 50
 
 
 class IdleLimitForm(FlaskForm):
@@ -48,7 +51,8 @@ def _render(form: IdleLimitForm | None = None, status: int = 200):
         form = IdleLimitForm(limit="" if limit.limit is None else f"{limit.limit:g}", unit=limit.unit)
     return render_template("alerts/index.html", open_alerts=alerts.list_alerts(session, "open"),
                            recent=alerts.recently_closed(session), labels=alerts.LABELS,
-                           alert_message=alerts.message_of, form=form, confirm=ConfirmForm()), status
+                           alert_message=alerts.message_of, form=form, confirm=ConfirmForm(),
+                           module_insights=insights.recent_insights(session, INSIGHT_KINDS, INSIGHTS_SHOWN)), status
 
 
 @bp.get("/alerts")
@@ -67,6 +71,17 @@ def acknowledge(alert_id: int):
     commit()
     flash(_("The alert was acknowledged."), "success")
     return redirect(url_for("alerts.index"))
+
+
+@bp.post("/alerts/insights/<int:insight_id>/dismiss")
+@tenant_required
+def dismiss_insight(insight_id: int):
+    """Hide a card, alert or report link a module posted (every member may)."""
+    ConfirmForm().validate_on_submit() or abort(400)
+    insights.dismiss(db_session(), insight_id)
+    commit()
+    flash(_("The message was dismissed."), "success")
+    return redirect(url_for("alerts.index") + "#module-insights")
 
 
 @bp.post("/alerts/settings")

@@ -4,12 +4,14 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, render_template, url_for
 from flask_login import current_user
 
+from marketplace import insights
 from telemetry import registry
 from tenants import apikeys, team
 from web.auth import bind_session_user
 from web.database import db_session
 
 bp = Blueprint("dashboard", __name__)
+DASHBOARD_INSIGHTS = 5  # newest cards and report links of installed modules
 
 
 @bp.get("/")
@@ -26,4 +28,6 @@ def index():
         "api_key": bool(apikeys.list_keys(session)),
     }
     has_machines = registry.list_devices(session, "active", per_page=1).total > 0
-    return render_template("dashboard/index.html", tenant=g.tenant, steps=steps, has_machines=has_machines)
+    module_insights = insights.recent_insights(session, ("card", "report"), DASHBOARD_INSIGHTS)
+    return render_template("dashboard/index.html", tenant=g.tenant, steps=steps, has_machines=has_machines,
+                           module_insights=module_insights)

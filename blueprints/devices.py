@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 
 from blueprints.device_forms import DeviceForm
-from blueprints.forms import ConfirmForm
+from blueprints.forms import ConfirmForm, form_status, page_number
 from telemetry import queries, registry
 from tenants.errors import Conflict, DomainError, N_
 from web.auth import role_required, tenant_required
@@ -18,18 +18,6 @@ bp = Blueprint("devices", __name__)
 PER_PAGE = 50
 LISTED = ("active", "retired")
 WRITERS = ("owner", "admin")
-
-
-def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    page = int(raw) if raw.isdigit() else 0
-    if not 1 <= page <= 100000:
-        abort(400)
-    return page
-
-
-def _form_status(exc: DomainError) -> int:
-    return 422 if exc.status == 400 else exc.status
 
 
 def render_device(device, token: str | None = None, form: DeviceForm | None = None, status: int = 200):
@@ -49,7 +37,7 @@ def index():
     status = request.args.get("status", "active")
     if status not in LISTED:
         abort(400)
-    page = _page_number()
+    page = page_number()
     found = registry.list_devices(db_session(), status, page=page, per_page=PER_PAGE)
     pending = registry.list_devices(db_session(), "pending", per_page=PER_PAGE) if status == "active" else None
     return render_template(
@@ -71,7 +59,7 @@ def new():
         device, token = registry.create_device(db_session(), form.values())
     except DomainError as exc:
         flash(domain_message(exc), "error")
-        return render_template("devices/new.html", form=form), _form_status(exc)
+        return render_template("devices/new.html", form=form), form_status(exc)
     commit()
     flash(_("%(name)s was added. Copy its token now: it is shown only this once.", name=device.name), "success")
     return render_device(device, token=token, status=201)
@@ -97,7 +85,7 @@ def edit(device_id: int):
     except DomainError as exc:
         db_session().rollback()  # the device object holds the refused values
         flash(domain_message(exc), "error")
-        return render_device(registry.get_device(db_session(), device_id), form=form, status=_form_status(exc))
+        return render_device(registry.get_device(db_session(), device_id), form=form, status=form_status(exc))
     commit()
     flash(_("The settings were saved."), "success")
     return redirect(url_for("devices.show", device_id=device_id))

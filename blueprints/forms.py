@@ -1,6 +1,7 @@
 """Page forms (CSRF via Flask-WTF); the rules themselves live in the domain."""
 from __future__ import annotations
 
+from flask import abort, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
@@ -101,3 +102,17 @@ class NameForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A form with only the CSRF token: for buttons that change something."""
+
+
+def page_number() -> int:
+    """The `page` query argument of a paginated page (1 when absent; 400 when not a page number)."""
+    raw = request.args.get("page", "1")
+    page = int(raw) if raw.isdigit() else 0
+    if not 1 <= page <= 100000:
+        abort(400)
+    return page
+
+
+def form_status(exc: DomainError) -> int:
+    """The status of a page re-rendering a refused form: 422 for a broken rule, else the error's own."""
+    return 422 if exc.status == 400 else exc.status

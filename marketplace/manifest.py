@@ -101,9 +101,14 @@ def _bounded(value: str, field: str, max_len: int) -> str:
     return value
 
 
+RESERVED_SLUGS = ("installed", "installations")  # marketplace pages of their own
+
+
 def _slug(value: object) -> str:
     if not isinstance(value, str) or not _SLUG.match(value):
         raise DomainError(N_("slug must be 3-50 lower-case letters, digits and hyphens, such as idle-report."))
+    if value in RESERVED_SLUGS:
+        raise DomainError(N_("The slug %(slug)s is reserved; choose another."), slug=value)
     return value
 
 

@@ -5,6 +5,7 @@ with no factory below fails `test_every_url_argument_has_a_factory`.
 """
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 from pathlib import Path
 from typing import Callable
@@ -22,6 +23,7 @@ from tests.conftest import csrf_token, login
 NOT_TENANT_OBJECTS = {
     "token": "signed single-use link tokens (verify, reset, invite) are tested in their own suites",
     "filename": "static files",
+    "slug": "published modules are listed to every company: a module's slug is public",
 }
 PLAUSIBLE_FORM = {"role": "admin", "name": "x", "email": "someone@example.test", "password": "long-enough-pw-1",
                   "language": "en", "company": "X", "country": "DE", "timezone": "Europe/Berlin", "currency": "EUR"}
@@ -71,7 +73,56 @@ def _alert(session, victim) -> int:
     return alert.id
 
 
+_slugs = itertools.count(1)
+
+
+def _published_module(session):
+    from tests.marketplace.support import UNIT_MANIFEST, publish_module
+
+    return publish_module(session, {**UNIT_MANIFEST, "slug": f"victim-module-{next(_slugs)}"},
+                          partner_email="dev@victim-partner.test")
+
+
+def _partner(session, victim) -> int:
+    return _published_module(session).partner_id
+
+
+def _module(session, victim) -> int:
+    return _published_module(session).id
+
+
+def _installation_of(session, victim):
+    from marketplace import installations
+    from tenants.models import Tenant, User
+
+    return installations.subscribe(session, session.get(Tenant, victim.tenant_id), _published_module(session),
+                                   session.get(User, victim.user_id), [_device(session, victim)], None)
+
+
+def _installation(session, victim) -> int:
+    return _installation_of(session, victim).id
+
+
+def _delivery(session, victim) -> int:
+    from marketplace.models import WebhookDelivery
+
+    installation = _installation_of(session, victim)
+    session.flush()
+    return session.query(WebhookDelivery).filter_by(installation_id=installation.id).one().id
+
+
+def _insight(session, victim) -> int:
+    from marketplace import insights
+
+    return insights.post_insight(session, _installation_of(session, victim), {"title": "Victim's idle waste"}).id
+
+
 FACTORIES: dict[str, Callable] = {
+    "partner_id": _partner,
+    "module_id": _module,
+    "installation_id": _installation,
+    "delivery_id": _delivery,
+    "insight_id": _insight,
     "key_id": _api_key,
     "membership_id": _membership,
     "invitation_id": _invitation,
@@ -144,6 +195,10 @@ def test_other_tenant_gets_404(app, db, client, make_account, test_db, rule, end
         path = path.replace(f"<int:{arg}>", str(value)).replace(f"<{arg}>", str(value))
     before = _victim_rows(test_db, victim.tenant_id)
 
+    if path.startswith("/api/partner/"):
+        _assert_installation_token_gets_404(app, db, attacker, path, method)
+        assert _victim_rows(test_db, victim.tenant_id) == before
+        return
     assert login(client, attacker.email).status_code == 302
     headers = {"X-CSRFToken": csrf_token(client)}
     response = client.open(path, method=method, data={**PLAUSIBLE_FORM, "csrf_token": headers["X-CSRFToken"]},
@@ -153,3 +208,15 @@ def test_other_tenant_gets_404(app, db, client, make_account, test_db, rule, end
         keyed = app.test_client().open(path, method=method, json={}, headers={"Authorization": f"Bearer {attacker_key}"})
         assert keyed.status_code == 404, (method, path, "API key", keyed.status_code)
     assert _victim_rows(test_db, victim.tenant_id) == before, "another tenant's request changed this tenant's data"
+
+
+def _assert_installation_token_gets_404(app, db, attacker, path: str, method: str) -> None:
+    """The partner API takes installation tokens only: the attacker's own installation asks for the victim's objects."""
+    from marketplace import tokens
+
+    with db.session() as session, tenant_context(attacker.tenant_id):
+        installation = _installation_of(session, attacker)
+        token = tokens.issue_token(session, installation)
+        session.flush()
+    response = app.test_client().open(path, method=method, json={}, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 404, (method, path, "installation token", response.status_code)
