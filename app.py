@@ -24,7 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     from web.logs import configure_logging
     from web.markdown import init_markdown
     from web.navigation import init_navigation
-    from web.security import init_security
+    from web.security import content_security_policy, init_security
 
     config = dict(config or {})
     app = Flask(__name__, instance_path=config.pop("INSTANCE_PATH", None) or str(ROOT / "instance"))
@@ -33,7 +33,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["RATELIMIT_STORAGE_URI"] = settings.redis_url or "memory://"
     app.config.update({k: v for k, v in config.items() if k.isupper()})
     configure_logging(app, settings.log_level)
-    init_security(app, settings.secure_cookies)
+    init_security(app, settings.secure_cookies,
+                  content_security_policy(settings.stripe_api_base, bool(settings.stripe_secret_key)))
     init_database(app, settings.database_url)
     smtp = SmtpSettings(settings.smtp_host, settings.smtp_port, settings.smtp_user, settings.smtp_password,
                         settings.smtp_starttls) if settings.smtp_host else None

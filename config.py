@@ -51,6 +51,7 @@ class Settings:
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None
+    stripe_publishable_key: str | None = None
     secure_cookies: bool = False
     allow_private_webhooks: bool = False
     log_level: str = "INFO"
@@ -81,6 +82,7 @@ class Settings:
             stripe_secret_key=env.get("STRIPE_SECRET_KEY") or None,
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,
             stripe_api_base=env.get("STRIPE_API_BASE") or None,
+            stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY") or None,
             secure_cookies=_flag(env.get("SECURE_COOKIES"), base_url.startswith("https://")),
             allow_private_webhooks=_flag(env.get("ALLOW_PRIVATE_WEBHOOKS")),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),

@@ -9,16 +9,18 @@ from tenants.errors import N_
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint to the app and add the capabilities' pages to the navigation."""
     from blueprints import (
-        account, admin, admin_modules, alerts, api_partner, api_v1, auth, dashboard, device_gateways, devices, docs,
-        health, ingest, ingest_compat, machines, marketplace, partners, reports, settings, team,
+        account, admin, admin_billing, admin_modules, admin_payouts, alerts, api_partner, api_v1, auth, billing,
+        billing_card, billing_webhooks, dashboard, device_gateways, devices, docs, health, ingest, ingest_compat, machines, marketplace,
+        partner_statements, partners, reports, settings, team,
     )
     from blueprints import settings_plant  # noqa: F401  (nests the Tariff and Shifts tabs in settings)
     from web.extensions import csrf
     from web.navigation import add_nav_item
 
     # pages: session login and CSRF on every form (settings_plant nests its tabs in settings at import)
-    for module in (health, auth, account, dashboard, team, settings, admin, admin_modules, devices,
-                   device_gateways, machines, reports, alerts, marketplace, partners, docs):
+    for module in (health, auth, account, dashboard, team, settings, admin, admin_modules, admin_billing,
+                   admin_payouts, devices, device_gateways, machines, reports, alerts, marketplace, partners,
+                   partner_statements, billing, billing_card, docs):
         app.register_blueprint(module.bp)
     # device ingest: device tokens and gateway keys, no cookies, so CSRF does not apply
     for module in (ingest, ingest_compat):
@@ -28,9 +30,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_v1.bp)
     for blueprint in (api_v1.bp, *api_v1.NESTED):
         csrf.exempt(blueprint)
+    # Stripe's webhooks: Stripe's signature, no cookies
+    csrf.exempt(billing_webhooks.bp)
+    app.register_blueprint(billing_webhooks.bp)
     # partner API: installation tokens, no cookies
     csrf.exempt(api_partner.bp)
     app.register_blueprint(api_partner.bp)
     add_nav_item(app, N_("Machines"), "devices.index", "devices")
     add_nav_item(app, reports.NAV_LABEL, "reports.index", "reports.")
     add_nav_item(app, marketplace.NAV_LABEL, "marketplace.index", "marketplace.")
+    add_nav_item(app, billing.NAV_LABEL, "billing.index", "billing.")

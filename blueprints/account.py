@@ -69,7 +69,7 @@ def change_password():
 def alert_mails():
     """Turn alert mails on or off for each of the user's companies."""
     ConfirmForm().validate_on_submit() or abort(400)
-    chosen = [int(v) for v in request.form.getlist("alert_mails") if v.isdigit()]
+    chosen = [int(v) for v in request.form.getlist("alert_mails") if v.isdecimal()]
     alert_mail.set_alert_mails(db_session(), current_user.id, chosen)
     commit()
     flash(_("Your alert mail choices were saved."), "success")

@@ -10,6 +10,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
+from billing.notices import open_notices
+from blueprints.billing import notice_views
 from blueprints.forms import ConfirmForm
 from marketplace import insights
 from marketplace.models import INSIGHT_KINDS
@@ -52,7 +54,8 @@ def _render(form: IdleLimitForm | None = None, status: int = 200):
     return render_template("alerts/index.html", open_alerts=alerts.list_alerts(session, "open"),
                            recent=alerts.recently_closed(session), labels=alerts.LABELS,
                            alert_message=alerts.message_of, form=form, confirm=ConfirmForm(),
-                           module_insights=insights.recent_insights(session, INSIGHT_KINDS, INSIGHTS_SHOWN)), status
+                           module_insights=insights.recent_insights(session, INSIGHT_KINDS, INSIGHTS_SHOWN),
+                           billing_notices=notice_views(session, open_notices(session))), status
 
 
 @bp.get("/alerts")

@@ -4,25 +4,17 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request
 
 from telemetry import queries, registry
-from web.api import json_object, require_write
+from web.api import json_object, page_arg, require_write
 from web.database import commit, db_session
 from web.device_data import readings_body
 
 bp = Blueprint("api_devices", __name__)
 
 
-def _page() -> int:
-    raw = request.args.get("page", "1")
-    page = int(raw) if raw.isdigit() else 0
-    if page < 1 or page > 100000:
-        abort(400, description="page must be a positive whole number")
-    return page
-
-
 @bp.get("/devices")
 def list_devices():
     """The company's devices (not retired), or those of one status; 50 a page."""
-    page = _page()
+    page = page_arg()
     found = registry.list_devices(db_session(), request.args.get("status"), page=page)
     return jsonify({"devices": [queries.device_json(d) for d in found.devices], "page": page, "total": found.total})
 

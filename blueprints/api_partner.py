@@ -8,7 +8,7 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, g, jsonify, request
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace import insights, installations, tokens, usage
 from marketplace.models import Module
@@ -17,7 +17,7 @@ from telemetry import queries
 from telemetry.models import Device
 from tenants.models import Tenant
 from tenants.secrets import hash_secret
-from web.api import json_object
+from web.api import json_object, page_arg
 from web.auth import bearer_token, bind_tenant
 from web.database import commit, db_session
 from web.device_data import readings_body, series_body
@@ -25,6 +25,7 @@ from web.extensions import limiter
 
 bp = Blueprint("api_partner", __name__, url_prefix="/api/partner/v1")
 INSTALLATION_LIMIT = "300 per minute"
+PAGE = 50
 
 
 def _installation_key() -> str:
@@ -88,10 +89,12 @@ def installation():
 @bp.get("/devices")
 @requires_scope("devices:read")
 def devices():
-    """The devices the tenant shared with the module."""
-    found = db_session().scalars(select(Device).where(Device.id.in_(g.installation.device_ids),
-                                                      Device.status != "retired").order_by(Device.name, Device.id))
-    return jsonify({"devices": [queries.device_json(d) for d in found]})
+    """The devices the company shared with the module, 50 a page, in the tenant API's shape and order."""
+    page = page_arg()
+    shared = select(Device).where(Device.id.in_(g.installation.device_ids), Device.status != "retired")
+    total = db_session().scalar(select(func.count()).select_from(shared.subquery())) or 0
+    found = db_session().scalars(shared.order_by(func.lower(Device.name), Device.id).offset((page - 1) * PAGE).limit(PAGE))
+    return jsonify({"devices": [queries.device_json(d) for d in found], "page": page, "total": total})
 
 
 @bp.get("/devices/<int:device_id>")

@@ -107,7 +107,7 @@ class ConfirmForm(FlaskForm):
 def page_number() -> int:
     """The `page` query argument of a paginated page (1 when absent; 400 when not a page number)."""
     raw = request.args.get("page", "1")
-    page = int(raw) if raw.isdigit() else 0
+    page = int(raw) if raw.isdecimal() else 0
     if not 1 <= page <= 100000:
         abort(400)
     return page

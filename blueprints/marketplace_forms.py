@@ -52,20 +52,26 @@ def parse_cap(text: str | None, currency: str) -> int | None:
     return minor
 
 
-class ConsentForm(FlaskForm):
+class CapField:
+    """A form's `cap` field in major units of `currency`, kept in minor units (`cap_minor`) once valid."""
+
+    currency = "EUR"
+    cap_minor: int | None = None
+
+    def validate_cap(self, field) -> None:
+        """Keep the cap in minor units, or refuse it with the reason."""
+        try:
+            self.cap_minor = parse_cap(field.data, self.currency)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class ConsentForm(CapField, FlaskForm):
     """The machines a module may see and an optional monthly cap; set `currency` and the device choices."""
 
     devices = SelectMultipleField(_l("Machines the module may see"), coerce=int, validate_choice=False,
                                   widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     cap = StringField(_l("Monthly cap (optional)"), validators=[Optional(), Length(max=20)])
-    currency = "EUR"
-    cap_minor: int | None = None
-
-    def validate_cap(self, field) -> None:
-        try:
-            self.cap_minor = parse_cap(field.data, self.currency)
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
 
     @classmethod
     def build(cls, currency: str, machines: list, **data) -> "ConsentForm":

@@ -54,7 +54,7 @@ def parse_price(text: str | None) -> float:
 
 def _hour(text: str | None) -> int:
     raw = (text or "").strip()
-    if not raw.isdigit() or not 0 <= int(raw) <= 24:
+    if not raw.isdecimal() or not 0 <= int(raw) <= 24:
         raise DomainError(N_("Choose the hours of each band from the lists (0 to 24)."))
     return int(raw)
 
@@ -66,7 +66,7 @@ def _band_rows(form: MultiDict) -> list[tuple[int, BandRow, bool]]:
             continue
         days = {int(d) for d in form.getlist(f"band-{i}-days") if d in {"0", "1", "2", "3", "4", "5", "6"}}
         start, end = form.get(f"band-{i}-start", "0"), form.get(f"band-{i}-end", "0")
-        row = BandRow(days, int(start) if start.isdigit() else 0, int(end) if end.isdigit() else 0,
+        row = BandRow(days, int(start) if start.isdecimal() else 0, int(end) if end.isdecimal() else 0,
                       form.get(f"band-{i}-price", "").strip())
         rows.append((i, row, f"band-{i}-remove" in form))
     return rows

@@ -1,20 +1,15 @@
 """The marketplace jobs: queue device events for modules, and deliver due webhooks."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-from config import Settings
+from jobs.environment import settings_from_env
 from marketplace import device_events, webhooks
 from tenants.db import Database, utcnow
 from tenants.scoping import tenant_context
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 def sender_from_env() -> webhooks.Sender:
     """Webhook signing and addressing from the environment, as the web app reads it."""
-    settings = Settings.from_env(Path(os.environ.get("INSTANCE_PATH") or ROOT / "instance"))
+    settings = settings_from_env()
     return webhooks.Sender(settings.secret_key, settings.base_url + "/api/partner/v1", settings.allow_private_webhooks)
 
 

@@ -7,6 +7,7 @@ from typing import Callable
 from sqlalchemy import func, select
 
 from jobs.alerting import evaluate_alerts
+from jobs.billing import charge_invoices, mail_notices, run_billing
 from jobs.module_events import deliver_webhooks, emit_module_events
 from telemetry import partitions, rollups, settling
 from telemetry.models import Device
@@ -75,4 +76,7 @@ JOBS: tuple[Job, ...] = (
     Job("evaluate_alerts", evaluate_alerts, every_seconds=60),
     Job("emit_module_events", emit_module_events, every_seconds=60),
     Job("deliver_webhooks", deliver_webhooks, every_seconds=15),
+    Job("run_billing", run_billing, every_seconds=3600),
+    Job("charge_invoices", charge_invoices, every_seconds=3600),
+    Job("mail_billing_notices", mail_notices, every_seconds=300),
 )

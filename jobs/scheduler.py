@@ -5,17 +5,15 @@ import logging
 import os
 import socket
 from datetime import timedelta
-from pathlib import Path
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from config import Settings
 from jobs import lease
+from jobs.environment import settings_from_env
 from jobs.registry import JOBS, Job
 from tenants.db import Database
 
 log = logging.getLogger("jobs")
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def holder_name() -> str:
@@ -53,7 +51,7 @@ def main() -> None:
     """Start the scheduler process with the app's settings."""
     from web.logs import JsonFormatter
 
-    settings = Settings.from_env(Path(os.environ.get("INSTANCE_PATH", ROOT / "instance")))
+    settings = settings_from_env()
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
     logging.basicConfig(level=settings.log_level, handlers=[handler])

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace import webhooks
+from marketplace.installations import granted_scopes
 from marketplace.models import Installation, Module
 from telemetry import overview, plant, series
 from telemetry.models import Device
@@ -34,7 +35,7 @@ def emit_device_events(session: Session, now: datetime) -> int:
         Installation.tenant_id == tenant.id, Installation.status == "active", Module.status == "published"))
     queued = 0
     for installation, module in rows:
-        events = set((module.live_manifest or {}).get("events", []))
+        events = _allowed_events(installation, module)
         devices = list(session.scalars(select(Device).where(Device.id.in_(installation.device_ids),
                                                             Device.status == "active").order_by(Device.id)))
         if events & set(STATE_EVENTS):
@@ -42,6 +43,14 @@ def emit_device_events(session: Session, now: datetime) -> int:
         if SUMMARY_EVENT in events:
             queued += _daily_summaries(session, tenant, installation, module, devices, now)
     return queued
+
+
+def _allowed_events(installation: Installation, module: Module) -> set[str]:
+    """Events consented to, still asked for, and covered by a granted scope (what the event reveals)."""
+    scopes = granted_scopes(installation, module)
+    wanted = set(installation.events) & set((module.live_manifest or {}).get("events", []))
+    return {e for e in wanted if (e == SUMMARY_EVENT and "readings:read" in scopes)
+            or (e in STATE_EVENTS and "devices:read" in scopes)}
 
 
 def _state_events(session: Session, installation: Installation, module: Module, devices: list[Device],

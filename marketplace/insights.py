@@ -80,7 +80,10 @@ def _text(value: object, field: str, max_len: int, required: bool) -> str:
 def _link(value: object) -> str | None:
     if value in (None, ""):
         return None
-    parts = urlsplit(value) if isinstance(value, str) else None
+    try:
+        parts = urlsplit(value) if isinstance(value, str) else None
+    except ValueError:
+        parts = None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or len(value) > 500:
         raise DomainError(N_("url must be an http(s) address."))
     return value

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace import webhooks
@@ -50,10 +51,15 @@ def subscribe(session: Session, tenant: Tenant, module: Module, user: User, devi
     installation = Installation(
         tenant_id=tenant.id, module_id=module.id, status="active", scopes=list(manifest.scopes),
         scopes_version=module.scopes_version, device_ids=_checked_devices(session, device_ids, manifest),
+        events=list(manifest.events), pricing=manifest.as_json()["pricing"],
         monthly_cap_minor=_checked_cap(monthly_cap_minor), installed_by_id=user.id, notified_states={},
         created_at=now or utcnow())
     session.add(installation)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:  # a second click installed it at the same moment
+        raise Conflict(N_("This module is already installed.")) from None
     webhooks.enqueue(session, installation, module, "installation.created", {"installation": installation_json(
         installation, tenant)}, now=now)
     return installation
@@ -66,6 +72,7 @@ def change_consent(session: Session, installation: Installation, module: Module,
     if installation.status != "active" or manifest is None:
         raise NotFound()
     installation.scopes, installation.scopes_version = list(manifest.scopes), module.scopes_version
+    installation.events, installation.pricing = list(manifest.events), manifest.as_json()["pricing"]
     installation.device_ids = _checked_devices(session, device_ids, manifest)
     installation.monthly_cap_minor = _checked_cap(monthly_cap_minor)
     return installation
@@ -80,7 +87,7 @@ def unsubscribe(session: Session, installation_id: int, now: datetime | None = N
     credentials.unregister(session, TOKEN_KIND, installation.id)
     module = session.get(Module, installation.module_id)
     tenant = session.get(Tenant, installation.tenant_id)
-    webhooks.cancel_pending(session, installation.id, "installation.created")
+    webhooks.cancel_pending(session, installation.id)
     webhooks.enqueue(session, installation, module, "installation.deleted",
                      {"installation": installation_json(installation, tenant)}, now=now)
     return installation
@@ -111,7 +118,7 @@ def tenant_installations(session: Session) -> list[tuple[Installation, Module]]:
 
 
 def needs_consent(installation: Installation, module: Module) -> bool:
-    """Whether the module now asks for scopes the tenant has not consented to."""
+    """Whether the module's scopes, events or prices changed since the company consented."""
     return installation.scopes_version < module.scopes_version
 
 

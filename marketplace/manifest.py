@@ -114,8 +114,12 @@ def _slug(value: object) -> str:
 
 def _url(value: object, field: str) -> str:
     text = value.strip() if isinstance(value, str) else ""
-    parts = urlsplit(text)
-    if parts.scheme not in ("https", "http") or not parts.hostname or len(text) > 500:
+    try:
+        parts = urlsplit(text)
+        valid_port = parts.port is None or parts.port > 0
+    except ValueError:
+        parts, valid_port = None, False
+    if parts is None or not valid_port or parts.scheme not in ("https", "http") or not parts.hostname or len(text) > 500:
         raise DomainError(N_("%(field)s must be an http(s) address such as https://partner.example/hook."),
                           field=field)
     if parts.username or parts.password:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.db import Base, BigId, TenantOwned, utcnow
@@ -55,7 +55,8 @@ class Module(Base):
     # an edit of a published module waiting for review (the live manifest stays as it is)
     review_pending: Mapped[bool] = mapped_column(default=False)
     review_note: Mapped[str] = mapped_column(Text, default="")
-    # bumped when approved scopes change: installations consented to an older one must re-consent
+    # bumped when approved scopes, events or prices change: installations consented to an older one must
+    # consent again (until then they keep what they consented to)
     scopes_version: Mapped[int] = mapped_column(Integer, default=1)
     # the module secret (webhook signatures, launch tokens) is derived from the platform key and this
     # version, so nothing secret is stored; rotating bumps it
@@ -78,7 +79,9 @@ class Installation(Base):
     marketplace.installations filters by the current tenant explicitly (and fails without one)."""
 
     __tablename__ = "installations"
-    __table_args__ = (Index("ix_installations_tenant_id_module_id", "tenant_id", "module_id"),)
+    __table_args__ = (Index("ix_installations_tenant_id_module_id", "tenant_id", "module_id"),
+                      Index("uq_installations_active", "tenant_id", "module_id", unique=True,
+                            sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(BigId, ForeignKey("tenants.id", ondelete="CASCADE"))
@@ -87,6 +90,9 @@ class Installation(Base):
     scopes: Mapped[list] = mapped_column(JSON)
     scopes_version: Mapped[int] = mapped_column(Integer)
     device_ids: Mapped[list] = mapped_column(JSON)
+    # the events and pricing the company consented to (a module's later changes wait for new consent)
+    events: Mapped[list] = mapped_column(JSON, default=list)
+    pricing: Mapped[dict] = mapped_column(JSON, default=dict)
     monthly_cap_minor: Mapped[Optional[int]] = mapped_column(BigId, nullable=True)
     installed_by_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"),
                                                            nullable=True)
@@ -125,27 +131,6 @@ class WebhookDelivery(Base):
     last_error: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
-
-
-class UsageRecord(TenantOwned, Base):
-    """Billable units a module reported for an installation, priced when reported; the idempotency
-    key makes a retried report count once."""
-
-    __tablename__ = "usage_records"
-    __table_args__ = (UniqueConstraint("tenant_id", "installation_id", "idempotency_key"),
-                      Index("ix_usage_records_tenant_id_day", "tenant_id", "day"))
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    installation_id: Mapped[int] = mapped_column(BigId, ForeignKey("installations.id", ondelete="CASCADE"))
-    module_id: Mapped[int] = mapped_column(BigId, ForeignKey("modules.id", ondelete="CASCADE"))
-    day: Mapped[date] = mapped_column(Date)
-    meter: Mapped[str] = mapped_column(String(20), default="module_unit")
-    quantity: Mapped[int] = mapped_column(BigId)
-    unit_price_minor: Mapped[int] = mapped_column(BigId)
-    amount_minor: Mapped[int] = mapped_column(BigId)
-    currency: Mapped[str] = mapped_column(String(3))
-    idempotency_key: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 INSIGHT_KINDS = ("card", "alert", "report")

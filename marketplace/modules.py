@@ -13,7 +13,9 @@ from tenants.errors import Conflict, DomainError, Forbidden, N_, NotFound
 from tenants.models import User
 from tenants.validation import clean_email, clean_name, unique_slug
 
-REVIEWED_FIELDS = ("scopes", "pricing")
+REVIEWED_FIELDS = ("scopes", "events", "pricing")
+# what a company consents to when it installs: a change asks every installation to consent again
+CONSENTED_FIELDS = REVIEWED_FIELDS
 
 
 def create_partner(session: Session, *, name: str, contact_email: str, owner: User) -> Partner:
@@ -55,6 +57,8 @@ def edit_module(session: Session, module: Module, data: object) -> Module:
         raise DomainError(N_("A module's slug cannot change (it is %(slug)s)."), slug=module.slug)
     if module.status == "suspended":
         raise Conflict(N_("A suspended module cannot be edited; contact the platform."))
+    if module.status == "in_review" or module.review_pending:
+        raise Conflict(N_("The module waits for review: it can be edited again once it is reviewed."))
     module.draft_manifest = manifest.as_json()
     module.updated_at = utcnow()
     if module.status in ("published",) and not needs_review(module):
@@ -64,7 +68,7 @@ def edit_module(session: Session, module: Module, data: object) -> Module:
 
 
 def needs_review(module: Module) -> bool:
-    """Whether the working manifest changes what only a review may change (scopes, prices)."""
+    """Whether the working manifest changes what only a review may change (scopes, events, prices)."""
     live = module.live_manifest
     return live is None or any(live.get(f) != module.draft_manifest.get(f) for f in REVIEWED_FIELDS)
 
@@ -86,8 +90,9 @@ def approve(module: Module, admin: User) -> Module:
     _require_admin(admin)
     if module.status != "in_review" and not (module.status == "published" and module.review_pending):
         raise Conflict(N_("Only a module waiting for review can be approved."))
-    if module.live_manifest is not None and module.live_manifest.get("scopes") != module.draft_manifest.get("scopes"):
-        module.scopes_version += 1  # tenants consented to other scopes: they must consent again
+    live = module.live_manifest
+    if live is not None and any(live.get(f) != module.draft_manifest.get(f) for f in CONSENTED_FIELDS):
+        module.scopes_version += 1  # companies consented to other scopes, events or prices: they must again
     module.live_manifest = module.draft_manifest
     module.status, module.review_pending, module.review_note = "published", False, ""
     _reviewed(module, admin)

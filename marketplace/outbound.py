@@ -31,15 +31,18 @@ class PostResult:
 
 def check_target(url: str, allow_private: bool) -> None:
     """Raise TargetRefused unless every address the URL's host resolves to is public (or allowed)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise TargetRefused("not a valid address") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise TargetRefused("not an http(s) address")
     if allow_private:
         return
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
-                                   type=socket.SOCK_STREAM)
-    except socket.gaierror:
+        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
         raise TargetRefused("the host name does not resolve") from None
     for info in infos:
         address = ipaddress.ip_address(info[4][0].split("%")[0])
@@ -48,14 +51,16 @@ def check_target(url: str, allow_private: bool) -> None:
 
 
 def post_json(url: str, body: bytes, headers: dict[str, str], allow_private: bool) -> PostResult:
-    """POST a JSON body; redirects are not followed (a 3xx counts as a failure)."""
+    """POST a JSON body; redirects are not followed (a 3xx counts as a failure) and the answer's body
+    is never read, so a receiver cannot hold the sender with an endless one."""
     try:
         check_target(url, allow_private)
-        response = requests.post(url, data=body, timeout=TIMEOUT, allow_redirects=False,
+        response = requests.post(url, data=body, timeout=TIMEOUT, allow_redirects=False, stream=True,
                                  headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers})
     except TargetRefused as exc:
         return PostResult(None, f"refused: {exc}")
-    except requests.RequestException as exc:
+    except (requests.RequestException, ValueError, UnicodeError) as exc:
         return PostResult(None, type(exc).__name__)
+    response.close()
     error = "" if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
     return PostResult(response.status_code, error)

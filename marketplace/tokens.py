@@ -2,11 +2,12 @@
 in the credential index, which also names the tenant they belong to."""
 from __future__ import annotations
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from marketplace.models import Installation
 from tenants import credentials
-from tenants.secrets import url_token
+from tenants.secrets import hash_secret, url_token
 
 TOKEN_KIND = "installation"
 
@@ -17,6 +18,20 @@ def issue_token(session: Session, installation: Installation) -> str:
     token = "dfi_" + url_token()
     credentials.register(session, token, installation.tenant_id, TOKEN_KIND, installation.id)
     return token
+
+
+def add_token(session: Session, installation: Installation) -> str:
+    """Another installation token, valid beside the earlier ones until `keep_only` prunes them."""
+    token = "dfi_" + url_token()
+    credentials.register(session, token, installation.tenant_id, TOKEN_KIND, installation.id)
+    return token
+
+
+def keep_only(session: Session, installation: Installation, token: str) -> None:
+    """Revoke every token of the installation but this one (the one its module confirmed receiving)."""
+    session.execute(delete(credentials.CredentialIndex).where(
+        credentials.CredentialIndex.kind == TOKEN_KIND, credentials.CredentialIndex.credential_id == installation.id,
+        credentials.CredentialIndex.secret_hash != hash_secret(token)))
 
 
 def authenticate(session: Session, token: str) -> Installation | None:

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from marketplace.models import Installation, Module, UsageRecord
-from marketplace.modules import live_manifest
+from billing.models import UsageRecord
+from marketplace.models import Installation, Module
 from tenants.db import utcnow
 from tenants.errors import Conflict, DomainError, N_
 from tenants.models import Tenant
@@ -28,9 +28,12 @@ class PaymentRequired(DomainError):
 def report_usage(session: Session, installation: Installation, module: Module, tenant: Tenant, data: dict,
                  now: datetime | None = None) -> tuple[UsageRecord, bool]:
     """Record reported units; returns the record and whether it is new (False: the key was seen before)."""
-    pricing = live_manifest(module).pricing
-    if pricing.model != "unit":
+    pricing = installation.pricing  # what the company consented to
+    if pricing.get("model") != "unit":
         raise Conflict(N_("This module is not priced per unit, so it cannot report usage units."))
+    if tenant.currency not in pricing.get("prices", {}):
+        raise Conflict(N_("The module has no price in the company's currency (%(currency)s)."),
+                       currency=tenant.currency)
     quantity, key = _quantity(data.get("quantity")), _key(data.get("idempotency_key"))
     today = (now or utcnow()).astimezone(ZoneInfo(tenant.timezone)).date()
     day = _day(data.get("day"), today)
@@ -39,17 +42,18 @@ def report_usage(session: Session, installation: Installation, module: Module, t
     earlier = _by_key(session, installation.id, key)
     if earlier is not None:
         return _replayed(earlier, quantity)
-    price = pricing.prices[tenant.currency]
+    price = pricing["prices"][tenant.currency]
     amount = quantity * price
-    spent = month_spend_minor(session, installation.id, today)
+    spent = month_spend_minor(session, installation.id, today, tenant.currency)
     if installation.monthly_cap_minor is not None and spent + amount > installation.monthly_cap_minor:
         raise PaymentRequired(N_("Refused: %(amount)s would bring this month's spending on the module to %(total)s, "
                                  "past the company's cap of %(cap)s (minor units of %(currency)s)."),
                               amount=amount, total=spent + amount, cap=installation.monthly_cap_minor,
                               currency=tenant.currency)
-    record = UsageRecord(installation_id=installation.id, module_id=module.id, day=day, meter="module_unit",
-                         quantity=quantity, unit_price_minor=price, amount_minor=amount, currency=tenant.currency,
-                         idempotency_key=key, created_at=now or utcnow())
+    record = UsageRecord(installation_id=installation.id, module_id=module.id, partner_id=module.partner_id, day=day,
+                         meter="module_unit", quantity=quantity, unit_price_minor=price, amount_minor=amount,
+                         currency=tenant.currency, idempotency_key=ledger_key(installation.id, key),
+                         created_at=now or utcnow())
     try:
         with session.begin_nested():
             session.add(record)
@@ -58,23 +62,29 @@ def report_usage(session: Session, installation: Installation, module: Module, t
     return record, True
 
 
-def month_spend_minor(session: Session, installation_id: int, today: date) -> int:
-    """What the installation's reported units cost so far in the local month of `today`."""
+def ledger_key(installation_id: int, key: str) -> str:
+    """The ledger's idempotency key of a partner's usage key (unique per installation)."""
+    return f"module_unit:{installation_id}:{key}"
+
+
+def month_spend_minor(session: Session, installation_id: int, today: date, currency: str | None = None) -> int:
+    """What the installation has cost so far in the local month of `today` (every module meter; in one
+    currency when given, as a company that changed currency has rows in both)."""
     first = today.replace(day=1)
     return int(session.scalar(select(func.coalesce(func.sum(UsageRecord.amount_minor), 0)).where(
-        UsageRecord.installation_id == installation_id, UsageRecord.day >= first)) or 0)
+        UsageRecord.installation_id == installation_id, UsageRecord.day >= first,
+        *([UsageRecord.currency == currency] if currency else []))) or 0)
 
 
 def usage_json(record: UsageRecord) -> dict:
     """A usage record as the partner API shows it."""
     return {"id": record.id, "quantity": record.quantity, "unit_price_minor": record.unit_price_minor,
             "amount_minor": record.amount_minor, "currency": record.currency, "day": record.day.isoformat(),
-            "idempotency_key": record.idempotency_key}
+            "idempotency_key": record.idempotency_key.split(":", 2)[2]}
 
 
 def _by_key(session: Session, installation_id: int, key: str) -> UsageRecord | None:
-    return session.scalar(select(UsageRecord).where(UsageRecord.installation_id == installation_id,
-                                                    UsageRecord.idempotency_key == key))
+    return session.scalar(select(UsageRecord).where(UsageRecord.idempotency_key == ledger_key(installation_id, key)))
 
 
 def _replayed(record: UsageRecord, quantity: int) -> tuple[UsageRecord, bool]:

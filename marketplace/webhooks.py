@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from marketplace import outbound
 from marketplace.models import Installation, Module, WebhookDelivery
-from marketplace.tokens import issue_token
+from marketplace.tokens import add_token, keep_only
 from marketplace.signing import SIGNATURE_HEADER, module_secret, signature_header
 from tenants.db import utcnow
 from tenants.errors import Conflict, N_, NotFound
@@ -22,6 +22,8 @@ RETRY_WINDOW = timedelta(hours=24)
 FIRST_RETRY_S = 30
 MAX_RETRY_S = 3600
 BATCH = 50
+CLAIM = timedelta(minutes=5)  # an attempt in flight is not due for others meanwhile
+HOLD_RETRY = timedelta(hours=1)
 PER_PAGE = 50
 
 
@@ -37,7 +39,7 @@ class Sender:
 def enqueue(session: Session, installation: Installation, module: Module, event_type: str, data: dict,
             event_id: str | None = None, now: datetime | None = None) -> WebhookDelivery | None:
     """Queue an event for the module if it asked for it; an event id already queued is not queued twice."""
-    events = (module.live_manifest or {}).get("events", [])
+    events = set(installation.events) & set((module.live_manifest or {}).get("events", []))
     if event_type not in ALWAYS_SENT and event_type not in events:
         return None
     event_id = event_id or str(uuid.uuid4())
@@ -59,10 +61,10 @@ def event_key(*parts: object) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "df-event:" + ":".join(str(p) for p in parts)))
 
 
-def cancel_pending(session: Session, installation_id: int, event_type: str) -> None:
-    """Stop retrying an installation's pending events of a type (e.g. its token once it is removed)."""
+def cancel_pending(session: Session, installation_id: int) -> None:
+    """Stop sending a removed installation's pending events (its token, its data)."""
     session.execute(update(WebhookDelivery).where(
-        WebhookDelivery.installation_id == installation_id, WebhookDelivery.event_type == event_type,
+        WebhookDelivery.installation_id == installation_id, WebhookDelivery.event_type != "installation.deleted",
         WebhookDelivery.status == "pending").values(status="failed", next_attempt_at=None,
                                                     last_error="cancelled: the installation was removed"))
 
@@ -75,7 +77,8 @@ def due_ids(session: Session, now: datetime, limit: int = BATCH) -> list[int]:
 
 
 def attempt(session: Session, delivery_id: int, sender: Sender, now: datetime | None = None) -> WebhookDelivery | None:
-    """Try one due delivery once (the row is locked on PostgreSQL so two schedulers never both send it)."""
+    """Try one due delivery once. The row is locked on PostgreSQL so two schedulers never both take it, then
+    claimed and committed before the POST, so an install token works while the module handles the event."""
     now = now or utcnow()
     delivery = session.scalar(select(WebhookDelivery).where(
         WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending",
@@ -84,28 +87,36 @@ def attempt(session: Session, delivery_id: int, sender: Sender, now: datetime | 
         return None
     module = session.get(Module, delivery.module_id)
     installation = session.get(Installation, delivery.installation_id)
-    body = _body(session, delivery, installation, sender)
-    if body is None:
+    if module.status != "published":
+        return _hold(delivery, now)
+    if delivery.event_type == "installation.created" and installation.status != "active":
         _finish(delivery, "failed", None, "cancelled: the installation was removed", now)
         return delivery
-    if module.status != "published":
-        result = outbound.PostResult(None, "held: the module is suspended")
-    else:
-        result = outbound.post_json(module.live_manifest["webhook_url"], body, {
-            SIGNATURE_HEADER: signature_header(module_secret(sender.platform_key, module), body, int(now.timestamp())),
-            "DF-Event-Id": delivery.event_id, "DF-Event-Type": delivery.event_type}, sender.allow_private)
+    token = add_token(session, installation) if delivery.event_type == "installation.created" else None
+    delivery.next_attempt_at = now + CLAIM
+    session.commit()
+    body = _body(delivery, token, sender)
+    result = outbound.post_json(module.live_manifest["webhook_url"], body, {
+        SIGNATURE_HEADER: signature_header(module_secret(sender.platform_key, module), body, int(now.timestamp())),
+        "DF-Event-Id": delivery.event_id, "DF-Event-Type": delivery.event_type}, sender.allow_private)
     _record(delivery, result, now)
+    if token is not None and result.ok:
+        keep_only(session, installation, token)  # earlier attempts' tokens die once this one arrived
     return delivery
 
 
-def _body(session: Session, delivery: WebhookDelivery, installation: Installation, sender: Sender) -> bytes | None:
+def _hold(delivery: WebhookDelivery, now: datetime) -> WebhookDelivery:
+    # a suspended module's events wait (not an attempt, not a token) and keep a full window for after
+    delivery.next_attempt_at, delivery.last_error = now + HOLD_RETRY, "held: the module is suspended"
+    delivery.give_up_at = max(delivery.give_up_at, now + RETRY_WINDOW)
+    return delivery
+
+
+def _body(delivery: WebhookDelivery, token: str | None, sender: Sender) -> bytes:
     payload = delivery.payload
-    if delivery.event_type == "installation.created":
-        if installation.status != "active":
-            return None
-        # each attempt carries a fresh token that replaces the last, so no token is ever stored
-        payload = {**payload, "data": {**payload["data"], "installation_token": issue_token(session, installation),
-                                       "api_base": sender.api_base}}
+    if token is not None:
+        # each attempt carries a fresh token (valid beside the earlier ones until one is confirmed received)
+        payload = {**payload, "data": {**payload["data"], "installation_token": token, "api_base": sender.api_base}}
     return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
 
 

@@ -13,12 +13,11 @@ from datetime import datetime, timedelta
 from typing import Optional, Protocol
 
 from sqlalchemy import JSON, Float, ForeignKey, ForeignKeyConstraint, Index, String, func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from telemetry import alert_rules
 from telemetry.models import Device
-from tenants.db import Base, BigId, Database, TenantOwned, utcnow
+from tenants.db import Base, BigId, Database, TenantOwned, upsert_insert, utcnow
 from tenants.errors import DomainError, N_, NotFound
 from tenants.models import Tenant
 from tenants.scoping import require_tenant_id, tenant_context
@@ -44,7 +43,6 @@ STATUSES = ("open", "all")
 IDLE_UNITS = ("kwh", "money")
 RECENT_DAYS = 7
 MAX_LIST = 200
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 class Alert(TenantOwned, Base):
@@ -236,9 +234,8 @@ def _close(session: Session, ids: list[int], now: datetime) -> list[int]:
 
 def _open(session: Session, wanted: dict[tuple[int, str], dict], now: datetime) -> list[int]:
     tenant_id, opened = require_tenant_id(), []
-    insert = _INSERTS[session.get_bind().dialect.name]
     for (device_id, kind), details in sorted(wanted.items()):
-        statement = (insert(Alert.__table__).values(tenant_id=tenant_id, device_id=device_id, kind=kind,
+        statement = (upsert_insert(session, Alert.__table__).values(tenant_id=tenant_id, device_id=device_id, kind=kind,
                                                     opened_at=now, details=details)
                      .on_conflict_do_nothing().returning(Alert.__table__.c.id))
         opened.extend(session.scalars(statement))  # nothing when that alert is already open

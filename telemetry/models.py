@@ -40,6 +40,8 @@ class Device(TenantOwned, Base):
     last_power_w: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
     state: Mapped[Optional[str]] = mapped_column(String(8), nullable=True)  # of the newest reading
     state_since: Mapped[Optional[datetime]] = mapped_column(nullable=True)
+    # when the device stopped being pending (billing counts its days from then); None while pending
+    active_since: Mapped[Optional[datetime]] = mapped_column(nullable=True)
 
 
 class DeviceCredential(TenantOwned, Base):

@@ -172,7 +172,7 @@ def to_timestamp(value: object, ctx: ParseContext, *, text: bool = False, name: 
         stripped = value.strip()
         if not (text and _DECIMAL.fullmatch(stripped) and len(stripped) <= 32):
             return _time_from_string(stripped, ctx, name)
-        value = int(stripped) if stripped.lstrip("+-").isdigit() else float(stripped)
+        value = int(stripped) if stripped.lstrip("+-").isdecimal() else float(stripped)
     number = to_number(value, name)
     return epoch_to_datetime(value if isinstance(value, int) else number, name=name)
 

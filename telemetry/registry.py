@@ -103,7 +103,8 @@ def create_device(session: Session, values: dict, status: str = "active") -> tup
     if _name_taken(session, fields["name"]):
         raise Conflict(N_("A device named %(name)s already exists."), name=fields["name"])
     device = Device(**{"kind": "other", "input_map": {}, "off_below_w": 10.0, "run_above_w": 100.0,
-                       "max_gap_s": 300, **fields, "status": status})
+                       "max_gap_s": 300, **fields, "status": status,
+                       "active_since": None if status == "pending" else utcnow()})
     _check_thresholds(device)
     session.add(device)
     session.flush()
@@ -152,6 +153,8 @@ def set_status(session: Session, device_id: int, status: str) -> Device:
     """Accept a pending device (active), retire one, or bring a retired one back."""
     device = get_device(session, device_id)
     device.status = status
+    if status != "pending" and device.active_since is None:
+        device.active_since = utcnow()
     if status == "retired":
         revoke_device_tokens(session, device.id)
     return device

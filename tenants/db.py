@@ -73,6 +73,13 @@ def tenant_owned_tables() -> list[str]:
     )
 
 
+def upsert_insert(session: Session, table):
+    """An INSERT of the session's dialect, which offers `on_conflict_do_nothing` (PostgreSQL and SQLite)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[session.get_bind().dialect.name](table)
+
+
 def normalise_url(url: str) -> str:
     """Select the psycopg 3 driver for plain PostgreSQL URLs."""
     for prefix in ("postgres://", "postgresql://"):

@@ -19,6 +19,7 @@ MODEL_MODULES = (
     "telemetry.plant",
     "telemetry.alerts",
     "marketplace.models",
+    "billing.models",
 )
 
 

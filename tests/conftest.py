@@ -11,7 +11,7 @@ import pytest
 from tests.support.databases import create_test_database
 from tests.support.mailbox import Mailbox
 
-pytest_plugins = ["tests.support.live_server", "tests.support.browser"]
+pytest_plugins = ["tests.support.live_server", "tests.support.browser", "tests.support.localstripe"]
 
 PASSWORD = "correct-horse-1"
 

@@ -25,3 +25,12 @@ def api_tenant() -> Tenant:
     """The caller's company (from the API key or the session's membership)."""
     tenant_id = g.api_key.tenant_id if g.get("api_key") else g.membership.tenant_id
     return db_session().get(Tenant, tenant_id)
+
+
+def page_arg() -> int:
+    """The `page` query argument of a paginated API list (400 when it is not a page number)."""
+    raw = request.args.get("page", "1")
+    page = int(raw) if raw.isdecimal() else 0
+    if page < 1 or page > 100000:
+        abort(400, description="page must be a positive whole number")
+    return page

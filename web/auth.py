@@ -32,7 +32,7 @@ def init_auth(app: Flask) -> None:
 @login_manager.user_loader
 def _load_user(identity: str) -> User | None:
     user_id, _, epoch = identity.partition(":")
-    if not user_id.isdigit() or not epoch.isdigit():
+    if not user_id.isdecimal() or not epoch.isdecimal():
         return None
     user = db_session().get(User, int(user_id))
     return user if user is not None and user.session_epoch == int(epoch) else None

@@ -25,7 +25,10 @@ def instant_arg(args: Mapping[str, str], name: str, default: datetime) -> dateti
         abort(400, description=f"{name} must be an RFC 3339 time such as 2026-05-04T08:00:00Z")
     if value.tzinfo is None:
         abort(400, description=f"{name} needs a time zone offset (Z or +01:00)")
-    return value.astimezone(timezone.utc)
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError:
+        abort(400, description=f"{name} is out of range")
 
 
 def readings_body(session: Session, device: Device, args: Mapping[str, str]) -> dict:
@@ -34,7 +37,7 @@ def readings_body(session: Session, device: Device, args: Mapping[str, str]) -> 
     start = instant_arg(args, "from", end - timedelta(days=1))
     after = instant_arg(args, "after", start - timedelta(seconds=1)) if args.get("after") else None
     raw_limit = args.get("limit", "1000")
-    limit = int(raw_limit) if raw_limit.isdigit() else 0
+    limit = int(raw_limit) if raw_limit.isdecimal() else 0
     if not 1 <= limit <= queries.MAX_PAGE:
         abort(400, description=f"limit must be from 1 to {queries.MAX_PAGE}")
     found = queries.readings_page(session, device.id, start, end, limit, after)

@@ -43,7 +43,7 @@ def retry_after(response: requests.Response) -> float | None:
     value = response.headers.get("Retry-After", "").strip()
     if not value:
         return None
-    if value.isdigit():
+    if value.isdecimal():
         return float(value)
     try:
         return max((parsedate_to_datetime(value) - _now()).total_seconds(), 0.0)

@@ -144,7 +144,9 @@ def no_store(page: str, status: int):
 def post_report(installation_id: int):
     """POST /installations/<id>/run-report: compute, post and bill one idle-waste report."""
     admin_key = current_app.config.get("ADMIN_KEY")
-    if admin_key and not hmac.compare_digest(request.headers.get("X-Admin-Key", "").encode(), admin_key.encode()):
+    if not admin_key:
+        return jsonify(error="set ADMIN_KEY to run reports (each run bills the tenant)"), 403
+    if not hmac.compare_digest(request.headers.get("X-Admin-Key", "").encode(), admin_key.encode()):
         return jsonify(error="missing or wrong X-Admin-Key"), 403
     installation = installations().get(installation_id)
     if not installation or not installation.get("token"):

@@ -12,11 +12,10 @@ from telemetry.models import Device
 from tenants.scoping import tenant_context
 from tests.analytics_pages.conftest import minute_floor, pattern_history
 from tests.conftest import PASSWORD
+from tests.support.browser import DESKTOP, PHONE
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 800}
 PRICE = 0.32
 # (minutes, mean W, spread W): a lathe that is switched off, idles, cuts, idles again.
 LATHE = [(45, 3.0, 0.4), (25, 380.0, 25.0), (80, 2600.0, 220.0), (30, 380.0, 25.0)]

@@ -8,22 +8,14 @@ import urllib.request
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.support.browser import PHONE, shoot
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 390, "height": 844}
-MIN_PNG_BYTES = 5 * 1024
 
 
 def _no_horizontal_overflow(page) -> None:
     widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     assert widths[0] <= widths[1], f"{page.url} scrolls sideways at {widths[1]}px: content is {widths[0]}px wide"
-
-
-def _shoot(page, screenshot, name: str):
-    path = screenshot(page, name)
-    assert path.exists() and path.stat().st_size > MIN_PNG_BYTES, path
-    return path
 
 
 def _post_reading(base_url: str, token: str, power_w: float) -> int:
@@ -48,7 +40,7 @@ def test_new_machine_page_turns_green_on_a_phone(live_server, owner, new_context
     page.locator("nav.mainnav").get_by_role("link", name="Machines").click()
     expect(page.locator("main")).to_contain_text("No machines yet")
     _no_horizontal_overflow(page)
-    _shoot(page, screenshot, "devices-empty-phone")
+    shoot(page, screenshot, "devices-empty-phone")
 
     page.get_by_role("link", name="Add your first machine").click()
     page.fill("#name", "Lathe 3")
@@ -71,20 +63,20 @@ def test_new_machine_page_turns_green_on_a_phone(live_server, owner, new_context
     expect(copy).to_have_text("Copied")
     assert page.evaluate("() => navigator.clipboard.readText()") == token
     _no_horizontal_overflow(page)
-    _shoot(page, screenshot, "device-new-phone")
+    shoot(page, screenshot, "device-new-phone")
 
     assert _post_reading(live_server.url, token, 1520) == 202
     expect(page.locator("#live .badge.online")).to_be_visible(timeout=20_000)  # polled every 5 s, no reload
     expect(page.locator("#live [data-live=power]")).to_have_text("1,520 W")
     expect(page.locator("#live")).not_to_contain_text("Waiting for the first reading")
     page.evaluate("() => window.scrollTo(0, 0)")
-    _shoot(page, screenshot, "device-live-phone")
+    shoot(page, screenshot, "device-live-phone")
 
     page.goto(live_server("/devices"))
     expect(page.locator("table.machines")).to_contain_text("Lathe 3")
     expect(page.locator("table.machines .badge.online")).to_be_visible()
     _no_horizontal_overflow(page)
-    _shoot(page, screenshot, "devices-list-phone")
+    shoot(page, screenshot, "devices-list-phone")
 
     page.locator("table.machines a", has_text="Lathe 3").click()
     footer = page.locator("footer form.language")
@@ -94,5 +86,5 @@ def test_new_machine_page_turns_green_on_a_phone(live_server, owner, new_context
     expect(page.locator("#live")).to_contain_text("实时状态")
     expect(page.locator("#setup")).to_contain_text("<TOKEN>")  # the token is not shown again
     _no_horizontal_overflow(page)
-    _shoot(page, screenshot, "device-zh-phone")
+    shoot(page, screenshot, "device-zh-phone")
     assert console_errors == [], "\n".join(console_errors)

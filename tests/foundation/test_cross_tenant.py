@@ -117,7 +117,45 @@ def _insight(session, victim) -> int:
     return insights.post_insight(session, _installation_of(session, victim), {"title": "Victim's idle waste"}).id
 
 
+def _payout(session, victim) -> int:
+    from datetime import date
+
+    from billing.models import Payout
+
+    payout = Payout(partner_id=_partner(session, victim), period_start=date(2026, 9, 1), currency="EUR",
+                    gross_minor=100, commission_minor=20, net_minor=80)
+    session.add(payout)
+    session.flush()
+    return payout.id
+
+
+def _invoice(session, victim) -> int:
+    from datetime import date
+
+    from billing.models import Invoice
+
+    invoice = Invoice(number=f"DF-T-{victim.tenant_id}", period_start=date(2026, 9, 1), period_end=date(2026, 10, 1),
+                      currency="EUR", subtotal_minor=100, tax_rate_bp=1900, tax_minor=19, total_minor=119,
+                      country="DE", company_name="Victim Works", status="open")
+    session.add(invoice)
+    session.flush()
+    return invoice.id
+
+
+def _notice(session, victim) -> int:
+    from billing.models import BillingNotice
+
+    notice = BillingNotice(key="cap_80:overall:2026-10", kind="cap_80", details={"month": "2026-10"})
+    session.add(notice)
+    session.flush()
+    return notice.id
+
+
 FACTORIES: dict[str, Callable] = {
+    "payout_id": _payout,
+    "invoice_id": _invoice,
+    "notice_id": _notice,
+    "month": lambda session, victim: "2026-10",
     "partner_id": _partner,
     "module_id": _module,
     "installation_id": _installation,

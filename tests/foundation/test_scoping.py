@@ -132,9 +132,9 @@ def test_every_tenant_owned_table_forces_row_level_security(test_db):
             "SELECT table_name FROM information_schema.columns "
             "WHERE table_schema = 'public' AND column_name = 'tenant_id'")).scalars().all()
     engine.dispose()
-    # links between two platform tables, read across tenants by design: a user's companies, a secret's owner,
-    # a module's installations and its webhook delivery log (partners see them; tenant pages filter explicitly)
-    platform_tables = {"memberships", "credential_index", "installations", "webhook_deliveries"}
+    # read across tenants by design: a user's companies, a secret's owner, a module's installations, its
+    # webhook delivery log and its share of paid invoices (partners see them; tenant pages filter explicitly)
+    platform_tables = {"memberships", "credential_index", "installations", "webhook_deliveries", "revenue_entries"}
     assert set(tenant_owned_tables()) <= set(with_tenant)
     for table in set(with_tenant) - platform_tables:
         assert secured.get(table) is True, f"{table} lacks FORCE ROW LEVEL SECURITY"

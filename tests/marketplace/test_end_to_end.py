@@ -25,6 +25,8 @@ from tests.conftest import PASSWORD, login, post_form
 from tests.support.live_server import LiveServer
 
 BERLIN = ZoneInfo("Europe/Berlin")
+ADMIN_KEY = "sample-admin-key"
+RUN = {"X-Admin-Key": ADMIN_KEY}
 
 
 @pytest.fixture
@@ -100,7 +102,8 @@ def test_the_sample_module_end_to_end(allow_private_webhooks, live_server, sampl
     device_ids = _plant(tenant_client, db, owner)
     _partner_id, module_id, secret = _publish(app, db, sample_server.url)
     sample = create_sample_app({"DF_MODULE_SECRET": secret, "DF_BASE_URL": live_server.url,
-                                "MODULE_SLUG": "idle-report", "DATA_PATH": str(tmp_path / "sample.json")})
+                                "MODULE_SLUG": "idle-report", "DATA_PATH": str(tmp_path / "sample.json"),
+                                "ADMIN_KEY": ADMIN_KEY})
     sample_server.serve(sample)
 
     listed = tenant_client.get("/marketplace/?q=idle").get_data(as_text=True)
@@ -116,7 +119,7 @@ def test_the_sample_module_end_to_end(allow_private_webhooks, live_server, sampl
     token = sample.extensions["installations"].get(installation_id)["token"]
     yesterday = datetime.now(BERLIN).date() - timedelta(days=1)
     report = requests.post(f"{sample_server.url}/installations/{installation_id}/run-report",
-                           json={"date": yesterday.isoformat()}, timeout=30)
+                           json={"date": yesterday.isoformat()}, headers=RUN, timeout=30)
     assert report.status_code == 200, report.text
     result = report.json()
     assert (result["insight_status"], result["usage_status"]) == (201, 201)
@@ -127,10 +130,10 @@ def test_the_sample_module_end_to_end(allow_private_webhooks, live_server, sampl
     assert f"Idle waste on {yesterday.isoformat()}" in overview and "Idle Waste Report" in overview
 
     second = requests.post(f"{sample_server.url}/installations/{installation_id}/run-report",
-                           json={"date": (yesterday - timedelta(days=1)).isoformat()}, timeout=30).json()
+                           json={"date": (yesterday - timedelta(days=1)).isoformat()}, headers=RUN, timeout=30).json()
     assert second["usage_status"] == 201
     refused = requests.post(f"{sample_server.url}/installations/{installation_id}/run-report",
-                            json={"date": (yesterday - timedelta(days=2)).isoformat()}, timeout=30).json()
+                            json={"date": (yesterday - timedelta(days=2)).isoformat()}, headers=RUN, timeout=30).json()
     assert refused["usage_status"] == 402 and "cap" in refused["usage_error"]
 
     opened = tenant_client.get(f"/marketplace/installations/{installation_id}/open")
@@ -144,7 +147,7 @@ def test_the_sample_module_end_to_end(allow_private_webhooks, live_server, sampl
     api = requests.get(live_server.url + "/api/partner/v1/installation",
                        headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert api.status_code == 401
-    gone = requests.post(f"{sample_server.url}/installations/{installation_id}/run-report", json={}, timeout=30)
+    gone = requests.post(f"{sample_server.url}/installations/{installation_id}/run-report", json={}, headers=RUN, timeout=30)
     assert gone.status_code == 409
     assert deliver_webhooks(db, sender) == 1
     assert sample.extensions["installations"].get(installation_id) is None

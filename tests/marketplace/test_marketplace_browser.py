@@ -12,24 +12,12 @@ from marketplace.models import Installation
 from telemetry import registry
 from tenants import accounts
 from tenants.scoping import tenant_context
-from tests.conftest import PASSWORD
 from tests.marketplace.test_marketplace_pages import ERP, REPORT, VIBRATION
+from tests.support.browser import assert_fits_phone, log_in_on_phone, shoot
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
-MIN_PNG_BYTES = 5 * 1024
 LONG_LINK = "https://partner.example/docs/a-rather-long-path/that-must-wrap-on-a-phone/instead-of-overflowing/index"
-
-
-def _no_horizontal_overflow(page) -> None:
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} scrolls sideways: content is {width}px wide"
-
-
-def _shoot(page, screenshot, name: str) -> None:
-    path = screenshot(page, name)
-    assert path.exists() and path.stat().st_size > MIN_PNG_BYTES, path
 
 
 @pytest.fixture
@@ -55,52 +43,46 @@ def catalogue(db, owner):
 def test_marketplace_on_a_phone(live_server, db, owner, catalogue, new_context, screenshot, console_errors):
     from playwright.sync_api import expect
 
-    context = new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    page.goto(live_server("/login"))
-    page.fill("#email", owner.email)
-    page.fill("#password", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(live_server("/"))
+    page = log_in_on_phone(new_context, live_server, owner.email)
 
     page.goto(live_server("/marketplace/"))
     expect(page.locator(".module-card")).to_have_count(3)
     expect(page.locator("main")).to_contain_text("€0.05 per machine per day")
-    _no_horizontal_overflow(page)
-    _shoot(page, screenshot, "marketplace-list-phone")
+    assert_fits_phone(page)
+    shoot(page, screenshot, "marketplace-list-phone")
 
     page.get_by_role("link", name="Energy").click()
     expect(page.locator(".module-card")).to_have_count(1)
     page.fill("#q", "bearings")
     page.locator("form.market-search button[type=submit]").click()
     expect(page.locator("main")).to_contain_text("No modules match")
-    _no_horizontal_overflow(page)
+    assert_fits_phone(page)
 
     page.goto(live_server("/marketplace/idle-report"))
     expect(page.locator("main h1")).to_have_text("Idle Waste Report")
     expect(page.locator("main")).to_contain_text("See the machines you choose")
     expect(page.locator(".description h3")).to_have_text("Idle waste")
-    _no_horizontal_overflow(page)
-    _shoot(page, screenshot, "marketplace-module-phone")
+    assert_fits_phone(page)
+    shoot(page, screenshot, "marketplace-module-phone")
 
     page.get_by_role("link", name="Subscribe").click()
     expect(page.locator("input[name=devices]:checked")).to_have_count(2)
     page.fill("#cap", "abc")
     page.locator("form.consent button[type=submit]").click()
     expect(page.locator("form.consent .error")).to_contain_text("Enter the monthly cap as an amount")
-    _no_horizontal_overflow(page)
-    _shoot(page, screenshot, "marketplace-consent-phone")
+    assert_fits_phone(page)
+    shoot(page, screenshot, "marketplace-consent-phone")
     page.fill("#cap", "20.00")
     page.locator("form.consent button[type=submit]").click()
     expect(page.locator(".flash.success")).to_contain_text("Idle Waste Report was installed.")
     expect(page.locator(".badge.installed")).to_be_visible()
-    _no_horizontal_overflow(page)
+    assert_fits_phone(page)
 
     page.goto(live_server("/marketplace/installed"))
     expect(page.locator(".installed-item")).to_have_count(1)
     expect(page.locator(".installed-item")).to_contain_text("€0.00 of €20.00")
-    _no_horizontal_overflow(page)
-    _shoot(page, screenshot, "marketplace-installed-phone")
+    assert_fits_phone(page)
+    shoot(page, screenshot, "marketplace-installed-phone")
 
     with tenant_context(owner.tenant_id), db.session() as session:
         installation = session.scalars(select(Installation)).one()
@@ -115,13 +97,13 @@ def test_marketplace_on_a_phone(live_server, db, owner, catalogue, new_context, 
     expect(section).to_contain_text("From Idle Waste Report")
     expect(section.get_by_role("link", name="Open report")).to_have_attribute("target", "_blank")
     section.scroll_into_view_if_needed()
-    _no_horizontal_overflow(page)
-    _shoot(page, screenshot, "dashboard-insights-phone")
+    assert_fits_phone(page)
+    shoot(page, screenshot, "dashboard-insights-phone")
 
     page.goto(live_server("/alerts"))
     page.locator("#module-insights li.insight", has_text="Lathe idled").get_by_role("button", name="Dismiss").click()
     expect(page.locator("#module-insights")).not_to_contain_text("Lathe idled")
     expect(page.locator("#module-insights")).to_contain_text("March idle report")
-    _no_horizontal_overflow(page)
+    assert_fits_phone(page)
     unexpected = [e for e in console_errors if "status of 422" not in e]  # the refused cap above answers 422
     assert unexpected == [], "\n".join(unexpected)

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from marketplace import installations, insights
-from marketplace.models import Installation, Module, UsageRecord
+from billing.models import UsageRecord
+from marketplace.models import Installation, Module
 from telemetry import registry
 from tenants import apikeys
 from tenants.scoping import tenant_context

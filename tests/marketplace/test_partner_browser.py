@@ -7,35 +7,9 @@ import pytest
 from marketplace import webhooks
 from marketplace.models import Installation, Module
 from tenants.models import User
-from tests.conftest import PASSWORD
+from tests.support.browser import assert_fits_phone, log_in_on_phone, shoot
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 390, "height": 844}
-MIN_PNG_BYTES = 5 * 1024
-
-
-def _no_horizontal_overflow(page) -> None:
-    widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert widths[0] <= PHONE["width"], f"{page.url} scrolls sideways: content is {widths[0]}px wide"
-
-
-def _shoot(page, screenshot, name: str) -> None:
-    path = screenshot(page, name)
-    assert path.exists() and path.stat().st_size > MIN_PNG_BYTES, path
-
-
-def _phone_page(new_context, live_server, email: str):
-    from playwright.sync_api import expect
-
-    context = new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    page.goto(live_server("/login"))
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(live_server("/"))
-    return page
 
 
 @pytest.fixture
@@ -63,20 +37,20 @@ def test_partner_writes_a_module_and_an_admin_approves_it_on_a_phone(live_server
                                                                      new_context, screenshot, console_errors):
     from playwright.sync_api import expect
 
-    page = _phone_page(new_context, live_server, owner.email)
+    page = log_in_on_phone(new_context, live_server, owner.email)
     page.goto(live_server("/partners/"))
     expect(page.locator("main")).to_contain_text("A partner is a company that builds app modules")
-    _no_horizontal_overflow(page)
-    _shoot(page, screenshot, "partners-empty-phone")
+    assert_fits_phone(page)
+    shoot(page, screenshot, "partners-empty-phone")
 
     page.get_by_role("link", name="Become a partner").click()
     page.fill("#name", "Lean Watts GmbH")
     page.fill("#contact_email", "hi@leanwatts.test")
-    _no_horizontal_overflow(page)
+    assert_fits_phone(page)
     page.locator("main form button[type=submit]").click()
     expect(page.locator("main")).to_contain_text("No modules yet")
-    _no_horizontal_overflow(page)
-    _shoot(page, screenshot, "partner-portal-empty-phone")
+    assert_fits_phone(page)
+    shoot(page, screenshot, "partner-portal-empty-phone")
 
     page.get_by_role("link", name="Write your first module").click()
     page.fill("#name", "Idle Waste Report")
@@ -92,8 +66,8 @@ def test_partner_writes_a_module_and_an_admin_approves_it_on_a_phone(live_server
     page.locator("#events input[value='device.daily_summary']").check()
     page.select_option("#pricing_model", "device_day")
     page.fill("#prices", "EUR 0.505")
-    _no_horizontal_overflow(page)
-    _shoot(page, screenshot, "partner-module-form-phone")
+    assert_fits_phone(page)
+    shoot(page, screenshot, "partner-module-form-phone")
     page.locator("main form button[type=submit]").click()
     expect(page.locator("main")).to_contain_text("EUR prices have at most 2 decimals (not 0.505).")
     expect(page.locator("#name")).to_have_value("Idle Waste Report")  # nothing typed is lost
@@ -103,52 +77,52 @@ def test_partner_writes_a_module_and_an_admin_approves_it_on_a_phone(live_server
     secret = page.locator("#module-secret").inner_text().strip()
     assert secret.startswith("dfs_") and len(secret) == 68
     expect(page.locator("main")).to_contain_text("DF-Signature")
-    _no_horizontal_overflow(page)
-    _shoot(page, screenshot, "partner-module-secret-phone")
+    assert_fits_phone(page)
+    shoot(page, screenshot, "partner-module-secret-phone")
 
     page.get_by_role("link", name="Done").click()
     expect(page.locator("h1")).to_have_text("Idle Waste Report")
     expect(page.locator("#credentials")).to_contain_text(f"{live_server.url}/api/partner/v1")
     expect(page.locator("main")).not_to_contain_text(secret)
-    _no_horizontal_overflow(page)
+    assert_fits_phone(page)
     page.get_by_role("button", name="Submit for review").click()
     expect(page.locator("main")).to_contain_text("Submitted for review")
     expect(page.locator(".page-head .badge")).to_have_text("In review")
-    _no_horizontal_overflow(page)
-    _shoot(page, screenshot, "partner-module-page-phone")
+    assert_fits_phone(page)
+    shoot(page, screenshot, "partner-module-page-phone")
     module_url = page.url
 
     page.get_by_role("link", name="Webhook delivery log").click()
     expect(page.locator("main")).to_contain_text("No events yet")
-    _no_horizontal_overflow(page)
+    assert_fits_phone(page)
 
-    admin = _phone_page(new_context, live_server, platform_admin)
+    admin = log_in_on_phone(new_context, live_server, platform_admin)
     admin.goto(live_server("/admin/modules/"))
     expect(admin.locator("main")).to_contain_text("1 module waits for review.")
-    _no_horizontal_overflow(admin)
-    _shoot(admin, screenshot, "admin-modules-phone")
+    assert_fits_phone(admin)
+    shoot(admin, screenshot, "admin-modules-phone")
     admin.locator("main table a", has_text="Idle Waste Report").click()
     expect(admin.locator("#manifest")).to_contain_text("CNY 4.00, EUR 0.50")
     expect(admin.locator("#manifest strong", has_text="which machine")).to_be_visible()
-    _no_horizontal_overflow(admin)
-    _shoot(admin, screenshot, "admin-module-review-phone")
+    assert_fits_phone(admin)
+    shoot(admin, screenshot, "admin-module-review-phone")
     admin.get_by_role("button", name="Approve and publish").click()
     expect(admin.locator("main")).to_contain_text("The module was approved.")
     expect(admin.locator(".page-head .badge")).to_have_text("Published")
-    _no_horizontal_overflow(admin)
+    assert_fits_phone(admin)
 
     page.goto(module_url)
     expect(page.locator(".page-head .badge")).to_have_text("Published")
     expect(page.locator("#status")).to_contain_text("Published: factories can find and install it.")
-    _no_horizontal_overflow(page)
+    assert_fits_phone(page)
 
     _install_with_an_event(db, owner, int(module_url.rstrip("/").rsplit("/", 1)[1]))
     page.reload()
     expect(page.locator("#installations")).to_contain_text("Acme Metall")
-    _no_horizontal_overflow(page)
+    assert_fits_phone(page)
     page.get_by_role("link", name="Webhook delivery log").click()
     expect(page.locator("table.deliveries")).to_contain_text("installation.created")
-    _no_horizontal_overflow(page)
-    _shoot(page, screenshot, "partner-deliveries-phone")
+    assert_fits_phone(page)
+    shoot(page, screenshot, "partner-deliveries-phone")
     unexpected = [e for e in console_errors if "status of 422" not in e]  # the refused price, on purpose
     assert unexpected == [], "\n".join(unexpected)

@@ -58,17 +58,28 @@ def launch_token(**overrides) -> str:
     return jwt.encode({k: v for k, v in claims.items() if v is not None}, secret, algorithm="HS256")
 
 
+ADMIN_KEY = "test-admin-key"
+
+
+def test_reports_are_refused_without_an_admin_key(tmp_path):
+    app = create_app({"DF_MODULE_SECRET": SECRET, "MODULE_SLUG": SLUG, "DATA_PATH": str(tmp_path / "i.json")})
+    response = app.test_client().post("/installations/7/run-report", json={})
+    assert response.status_code == 403 and "ADMIN_KEY" in response.get_json()["error"]
+
+
 @pytest.fixture
 def module_app(tmp_path):
     """The sample module with its store in a temporary file."""
     return create_app({"DF_MODULE_SECRET": SECRET, "DF_BASE_URL": BASE_URL + "/", "MODULE_SLUG": SLUG,
-                       "DATA_PATH": str(tmp_path / "installations.json")})
+                       "DATA_PATH": str(tmp_path / "installations.json"), "ADMIN_KEY": ADMIN_KEY})
 
 
 @pytest.fixture
 def module_client(module_app):
-    """A test client of the sample module."""
-    return module_app.test_client()
+    """A test client of the sample module, sending the admin key (webhooks ignore it)."""
+    client = module_app.test_client()
+    client.environ_base["HTTP_X_ADMIN_KEY"] = ADMIN_KEY
+    return client
 
 
 def deliver(client, body: dict, signature: str | None = "sign"):

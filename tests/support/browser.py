@@ -10,6 +10,12 @@ Fixtures:
     page             a page in `browser_context`
     console_errors   console errors and uncaught page errors seen by every context of the test
     screenshot       screenshot(page, "name") -> Path of test-output/screenshots/name.png
+
+Helpers for the phone-sized tests:
+    PHONE                      the phone viewport (390x844)
+    log_in_on_phone(...)       a phone-sized page of a fresh context, logged in
+    assert_fits_phone(page)    the page does not scroll sideways on the phone
+    shoot(page, screenshot, "name")  a screenshot that is a real picture (not an empty page)
 """
 from __future__ import annotations
 
@@ -19,6 +25,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import PASSWORD
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
@@ -27,6 +35,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync",
 ]
 DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+MIN_PNG_BYTES = 5 * 1024  # a smaller PNG of a whole page is blank or nearly so
 TIMEOUT_MS = 15_000
 
 
@@ -130,3 +140,36 @@ def take_screenshot(page, name: str, full_page: bool = True) -> Path:
 def screenshot():
     """take_screenshot as a fixture: screenshot(page, "name") -> Path."""
     return take_screenshot
+
+
+def log_in_on_phone(new_context, live_server, email: str, password: str = PASSWORD, *, lands_on: str | None = "/",
+                    **context_options):
+    """A page of a fresh phone context (PHONE, mobile, touch; `context_options` add to or override these),
+    logged in as `email` through the login form. It checks the browser left the login page and, unless
+    `lands_on` is None, that it landed on that path. Returns the page."""
+    from playwright.sync_api import expect
+
+    context = new_context(**{"viewport": PHONE, "is_mobile": True, "has_touch": True, **context_options})
+    page = context.new_page()
+    page.goto(live_server("/login"))
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.locator("main form button[type=submit]").click()
+    if lands_on is None:
+        expect(page).not_to_have_url(live_server("/login"))
+    else:
+        expect(page).to_have_url(live_server(lands_on))
+    return page
+
+
+def assert_fits_phone(page) -> None:
+    """The page's content is no wider than the phone: nothing scrolls sideways."""
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{page.url} scrolls sideways: content is {width}px wide"
+
+
+def shoot(page, screenshot, name: str) -> Path:
+    """Take the screenshot `name` and check it is a real picture (more than MIN_PNG_BYTES); returns its path."""
+    path = screenshot(page, name)
+    assert path.exists() and path.stat().st_size > MIN_PNG_BYTES, path
+    return path

@@ -8,8 +8,8 @@ PARTNER_AUTH = [{"installationToken": []}]
 TAG = "Partner API"
 TAG_DESCRIPTION = (
     "For marketplace modules. Authenticate with `Authorization: Bearer <installation token>`: the token arrives in "
-    "the signed `installation.created` webhook (each delivery attempt carries a fresh token that replaces the "
-    "last; store the latest). Webhooks carry `DF-Signature: t=<unix>,v1=<hex HMAC-SHA256(module secret, t + \".\" "
+    "the signed `installation.created` webhook (each delivery attempt carries a fresh token; once one attempt is "
+    "answered 2xx only its token stays valid, so store the latest). Webhooks carry `DF-Signature: t=<unix>,v1=<hex HMAC-SHA256(module secret, t + \".\" "
     "+ body)>`; reject signatures older than 5 minutes and deduplicate on the event `id`. Events: "
     "installation.created, installation.deleted, device.state_changed, device.offline, device.daily_summary. The "
     "Open module button sends the browser to the launch URL with `?token=<JWT>` (HS256 with the module secret; "
@@ -44,8 +44,9 @@ def _get(summary: str, example, scope: str | None, *params, description: str | N
 PATHS = {
     "/api/partner/v1/installation": _get("The installation: company, granted scopes, devices, cap, this month's "
                                          "reported spend", INSTALLATION_EXAMPLE, None),
-    "/api/partner/v1/devices": _get("The devices the company shared with the module", {"devices": []},
-                                    "devices:read"),
+    "/api/partner/v1/devices": _get("The devices the company shared with the module, 50 a page",
+                                    {"devices": [], "page": 1, "total": 0}, "devices:read",
+                                    query("page", "Page number.", "1")),
     "/api/partner/v1/devices/{device_id}": _get("One shared device", {"id": 7, "name": "Lathe 1"}, "devices:read",
                                                 DEVICE_ID, description="Devices not shared answer 404."),
     "/api/partner/v1/devices/{device_id}/readings": _get(

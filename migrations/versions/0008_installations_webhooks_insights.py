@@ -1,5 +1,5 @@
-"""module installations, webhook deliveries (platform-level), usage records and insights (tenant-owned),
-and the module secret's version
+"""module installations and webhook deliveries (platform-level), insights (tenant-owned), and the module
+secret's version
 
 Revision ID: 0008
 Revises: 0007
@@ -17,7 +17,7 @@ depends_on = None
 
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 When = tenants.db.UTCDateTime(timezone=True)
-TENANT_TABLES = ("usage_records", "insights")
+TENANT_TABLES = ("insights",)
 
 
 def _fk(table: str, column: str, target: str, ondelete: str = "CASCADE") -> sa.ForeignKeyConstraint:
@@ -29,7 +29,6 @@ def upgrade() -> None:
         batch.add_column(sa.Column("secret_version", sa.Integer(), nullable=False, server_default="1"))
     _installations()
     _webhook_deliveries()
-    _usage_records()
     _insights()
     for table in TENANT_TABLES:
         enable_rls(table)
@@ -45,6 +44,8 @@ def _installations() -> None:
         sa.Column("scopes", sa.JSON(), nullable=False),
         sa.Column("scopes_version", sa.Integer(), nullable=False),
         sa.Column("device_ids", sa.JSON(), nullable=False),
+        sa.Column("events", sa.JSON(), nullable=False),
+        sa.Column("pricing", sa.JSON(), nullable=False),
         sa.Column("monthly_cap_minor", BigId, nullable=True),
         sa.Column("installed_by_id", BigId, nullable=True),
         sa.Column("notified_states", sa.JSON(), nullable=False),
@@ -58,6 +59,9 @@ def _installations() -> None:
     )
     op.create_index("ix_installations_tenant_id_module_id", "installations", ["tenant_id", "module_id"])
     op.create_index("ix_installations_module_id", "installations", ["module_id"])
+    active = sa.text("status = 'active'")
+    op.create_index("uq_installations_active", "installations", ["tenant_id", "module_id"], unique=True,
+                    sqlite_where=active, postgresql_where=active)
 
 
 def _webhook_deliveries() -> None:
@@ -96,30 +100,6 @@ def _tenant_column(table: str) -> sa.Column:
                                                        name=f"fk_{table}_tenant_id_tenants"), nullable=False)
 
 
-def _usage_records() -> None:
-    op.create_table(
-        "usage_records",
-        sa.Column("id", BigId, nullable=False),
-        _tenant_column("usage_records"),
-        sa.Column("installation_id", BigId, nullable=False),
-        sa.Column("module_id", BigId, nullable=False),
-        sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("meter", sa.String(20), nullable=False),
-        sa.Column("quantity", BigId, nullable=False),
-        sa.Column("unit_price_minor", BigId, nullable=False),
-        sa.Column("amount_minor", BigId, nullable=False),
-        sa.Column("currency", sa.String(3), nullable=False),
-        sa.Column("idempotency_key", sa.String(100), nullable=False),
-        sa.Column("created_at", When, nullable=False),
-        _fk("usage_records", "installation_id", "installations"),
-        _fk("usage_records", "module_id", "modules"),
-        sa.PrimaryKeyConstraint("id", name="pk_usage_records"),
-        sa.UniqueConstraint("tenant_id", "installation_id", "idempotency_key",
-                            name="uq_usage_records_tenant_id_installation_id_idempotency_key"),
-    )
-    op.create_index("ix_usage_records_tenant_id_day", "usage_records", ["tenant_id", "day"])
-
-
 def _insights() -> None:
     op.create_table(
         "insights",
@@ -146,7 +126,7 @@ def _insights() -> None:
 def downgrade() -> None:
     for table in TENANT_TABLES:
         disable_rls(table)
-    for table in ("insights", "usage_records", "webhook_deliveries", "installations"):
+    for table in ("insights", "webhook_deliveries", "installations"):
         op.drop_table(table)
     with op.batch_alter_table("modules") as batch:
         batch.drop_column("secret_version")

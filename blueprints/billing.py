@@ -1,0 +1,258 @@
+"""The company's billing pages: the month so far with its projection, the overall and per-module caps,
+invoices (on screen and printable), billing notices, the payment card, and the past-due banner that every
+page shows while an invoice is unpaid past its due date or its payment failed."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_decimal, format_percent
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from billing import notices as billing_notices
+from billing import invoices as billing_invoices
+from billing.invoices import PAYMENT_TERM, tenant_invoice, tenant_invoices
+from billing.models import BillingAccount, BillingNotice, Invoice
+from billing.preview import month_preview, set_overall_cap
+from billing.pricebook import prices_for
+from billing.stripe_provider import stripe_js_url
+from billing.tax import tax_for
+from blueprints.billing_forms import CapForm, cap_example
+from blueprints.forms import ConfirmForm, form_status
+from blueprints.marketplace import price_text
+from blueprints.marketplace_forms import major_text, money
+from marketplace import installations, usage
+from marketplace.modules import live_manifest
+from tenants.db import utcnow
+from tenants.errors import DomainError, N_
+from tenants.validation import countries
+from web.auth import role_required, tenant_required
+from web.database import commit, db_session
+from web.errors import domain_message
+
+bp = Blueprint("billing", __name__, url_prefix="/billing")
+NAV_LABEL = N_("Billing")
+WRITERS = ("owner", "admin")
+INVOICES_SHOWN = 12
+SELLER = "Digital Factory"
+METER_LABELS = {
+    "platform_device_day": N_("Active machine-days"), "module_device_day": N_("Machine-days"),
+    "module_unit": N_("Units"), "module_flat_day": N_("Days"),
+}
+STATUS_LABELS = {"draft": N_("Draft"), "open": N_("Open"), "paid": N_("Paid"),
+                 "payment_failed": N_("Payment failed"), "void": N_("Void")}
+
+
+# --- helpers shared by the templates (and the notification centre) --------------------------------
+
+def local_today(tenant) -> date:
+    """Today in the company's time zone (tests replace it to fix the date)."""
+    return datetime.now(ZoneInfo(tenant.timezone)).date()
+
+
+def line_label(meter: str, module_name: str = "") -> str:
+    """A ledger or invoice line in plain words, e.g. "Digital Factory platform: Active machine-days"."""
+    owner = module_name or (_("Digital Factory platform") if meter == "platform_device_day" else _("Module"))
+    return _("%(owner)s: %(meter)s", owner=owner, meter=_(METER_LABELS.get(meter, meter)))
+
+
+def late_text(days: list[str]) -> str:
+    """The late days of an invoice line, e.g. "billed late for 2026-10-30, 2026-10-31"."""
+    return _("billed late for %(days)s", days=", ".join(days))
+
+
+def is_past_due(invoice: Invoice, now: datetime | None = None) -> bool:
+    """Whether the invoice waits for money it should have had: its payment failed, or it is open past due."""
+    now = now or utcnow()
+    return invoice.status == "payment_failed" or (
+        invoice.status == "open" and invoice.due_at is not None and invoice.due_at < now)
+
+
+def status_label(invoice: Invoice) -> str:
+    """The invoice's status in plain words (an open invoice past its due date is "Overdue")."""
+    if invoice.status == "open" and is_past_due(invoice):
+        return _("Overdue")
+    return _(STATUS_LABELS.get(invoice.status, invoice.status))
+
+
+def percent_bp(basis_points: int) -> str:
+    """Basis points as a percentage, e.g. 1900 -> 19%."""
+    return format_percent(basis_points / 10000, format="#,##0.##%")
+
+
+def notice_views(session, notices: list[BillingNotice]) -> list[dict]:
+    """Open billing notices with their message in plain words and a link to what they are about."""
+    if not notices:
+        return []
+    names = {i.id: _module_name(m) for i, m in installations.tenant_installations(session)}
+    return [{"notice": n, "text": notice_text(n, names), "link": _notice_link(n)} for n in notices]
+
+
+def _module_name(module) -> str:
+    manifest = live_manifest(module)
+    return manifest.name if manifest is not None else module.slug
+
+
+def notice_text(notice: BillingNotice, module_names: dict[int, str]) -> str:
+    """A billing notice in plain words."""
+    d = notice.details or {}
+    currency = d.get("currency", "EUR")
+    if notice.kind == "payment_failed":
+        return _("The payment of invoice %(number)s (%(total)s) failed: %(error)s. We will try again; you can also "
+                 "pay by bank transfer.", number=d.get("number", ""), total=money(int(d.get("total_minor", 0)),
+                 currency), error=(d.get("error") or _("no reason given")).rstrip(". "))
+    figures = {"month": d.get("month", ""), "spent": money(int(d.get("spent_minor", 0)), currency),
+               "cap": money(int(d.get("cap_minor", 0)), currency)}
+    if notice.installation_id is None:
+        if notice.kind == "cap_100":
+            return _("You reached your monthly cap for %(month)s: %(spent)s of %(cap)s. Nothing stops: machines keep "
+                     "reporting and usage is still billed.", **figures)
+        return _("You have used 80%% of your monthly cap for %(month)s: %(spent)s of %(cap)s.", **figures)
+    module = module_names.get(notice.installation_id) or _("A removed module")
+    if notice.kind == "cap_100":
+        return _("%(module)s reached its monthly cap for %(month)s: %(spent)s of %(cap)s. Its further charges are "
+                 "refused until next month or until you raise the cap.", module=module, **figures)
+    return _("%(module)s has used 80%% of its monthly cap for %(month)s: %(spent)s of %(cap)s.", module=module,
+             **figures)
+
+
+def _notice_link(notice: BillingNotice) -> tuple[str, str] | None:
+    invoice_id = (notice.details or {}).get("invoice_id")
+    if notice.kind == "payment_failed" and isinstance(invoice_id, int):
+        return url_for("billing.invoice", invoice_id=invoice_id), _("See the invoice")
+    return url_for("billing.index"), _("See billing")
+
+
+@bp.app_context_processor
+def _past_due_banner() -> dict:
+    def past_due_invoice() -> Invoice | None:
+        """The current company's oldest invoice that is past due or whose payment failed (None without)."""
+        if g.get("membership") is None:
+            return None
+        try:
+            return billing_invoices.past_due_invoice(db_session(), utcnow())
+        except SQLAlchemyError:  # an error page while the database is down still renders
+            return None
+
+    return {"past_due_invoice": past_due_invoice}
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return {"money": money, "line_label": line_label, "late_text": late_text, "status_label": status_label,
+            "percent_bp": percent_bp, "is_past_due": is_past_due, "number": format_decimal,
+            "writer": g.get("membership") is not None and g.membership.role in WRITERS}
+
+
+# --- the billing page ----------------------------------------------------------------------------
+
+def _card_context() -> dict:
+    """What the payment card partial needs: the company's BillingAccount and Stripe's public settings."""
+    settings = current_app.config["SETTINGS"]
+    stripe = bool(settings.stripe_secret_key)
+    return {"billing_account": db_session().scalar(select(BillingAccount)),
+            "stripe_publishable_key": settings.stripe_publishable_key if stripe else None,
+            "stripe_js_url": stripe_js_url(settings.stripe_api_base)}
+
+
+def _module_rows(today: date) -> list[dict]:
+    """The installed modules with their price, spend this month and cap."""
+    rows = []
+    for installation, module in installations.tenant_installations(db_session()):
+        manifest = live_manifest(module)
+        rows.append({"installation": installation, "name": manifest.name if manifest else module.slug,
+                     "price": price_text(manifest, g.tenant.currency) if manifest else "",
+                     "spent": usage.month_spend_minor(db_session(), installation.id, today)})
+    return rows
+
+
+def _how_it_works() -> dict:
+    """The figures of the "how billing works" explanation."""
+    tenant = g.tenant
+    return {"prices": prices_for(db_session(), tenant.currency), "tax": tax_for(tenant.country, tenant.vat_id),
+            "country": countries().get(tenant.country, tenant.country), "term_days": PAYMENT_TERM.days}
+
+
+def _render_index(form: CapForm | None = None, status: int = 200):
+    session, tenant = db_session(), g.tenant
+    today = local_today(tenant)
+    preview = month_preview(session, tenant, today)
+    form = form or CapForm(formdata=None, cap=major_text(tenant.monthly_cap_minor, tenant.currency))
+    invoices = tenant_invoices(session, INVOICES_SHOWN)
+    return render_template(
+        "billing/index.html", preview=preview, form=form, invoices=invoices,
+        modules=_module_rows(today), how=_how_it_works(), currency=tenant.currency,
+        notices=notice_views(session, billing_notices.open_notices(session)),
+        empty=not preview.lines and not invoices, cap_example=cap_example(tenant.currency),
+        **_card_context()), status
+
+
+@bp.get("/")
+@tenant_required
+def index():
+    """The month so far by meter, where it is heading, the caps, invoices, notices and the payment card."""
+    return _render_index()
+
+
+@bp.post("/cap")
+@role_required(*WRITERS)
+def set_cap():
+    """Set the overall monthly cap in major units; empty clears it. Refused input answers 422, storing nothing."""
+    form = CapForm()
+    form.currency = g.tenant.currency
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return _render_index(form, 422)
+    try:
+        set_overall_cap(g.tenant, form.cap_minor)
+    except DomainError as exc:
+        db_session().rollback()
+        form.cap.errors = [domain_message(exc)]
+        return _render_index(form, form_status(exc))
+    commit()
+    flash(_("The monthly cap was saved.") if form.cap_minor is not None else _("The monthly cap was removed."),
+          "success")
+    return redirect(url_for("billing.index") + "#overall-cap")
+
+
+# --- invoices ------------------------------------------------------------------------------------
+
+def _invoice_context(invoice_id: int) -> dict:
+    invoice, lines = tenant_invoice(db_session(), invoice_id)
+    return {"invoice": invoice, "lines": lines, "seller": SELLER,
+            "country_name": countries().get(invoice.country, invoice.country),
+            "last_day": invoice.period_end - timedelta(days=1),
+            "awaiting_transfer": invoice.provider == "local" and invoice.status in ("open", "payment_failed")}
+
+
+@bp.get("/invoices/<int:invoice_id>")
+@tenant_required
+def invoice(invoice_id: int):
+    """One of the company's invoices (404 for other companies')."""
+    return render_template("billing/invoice.html", **_invoice_context(invoice_id))
+
+
+@bp.get("/invoices/<int:invoice_id>/print")
+@tenant_required
+def invoice_print(invoice_id: int):
+    """The invoice as a printable page: no navigation, black on white, a Print button."""
+    return render_template("billing/print.html", **_invoice_context(invoice_id))
+
+
+# --- notices -------------------------------------------------------------------------------------
+
+@bp.post("/notices/<int:notice_id>/dismiss")
+@tenant_required
+def dismiss_notice(notice_id: int):
+    """Hide a billing notice (every member may; 404 for other companies' notices)."""
+    ConfirmForm().validate_on_submit() or abort(400)
+    billing_notices.dismiss_notice(db_session(), notice_id)
+    commit()
+    flash(_("The message was dismissed."), "success")
+    if request.form.get("back") == "billing":
+        return redirect(url_for("billing.index") + "#notices")
+    return redirect(url_for("alerts.index") + "#billing-notices")

@@ -1,0 +1,70 @@
+"""Revenue statements in the partner portal: a month's gross, commission and net per module and currency
+(from paid invoices only), the month's payout status, and the statement as a CSV file.
+
+Like the rest of the portal, every page needs a logged-in user and resolves the partner through its
+membership: anyone else gets 404."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from babel.numbers import get_currency_precision
+from flask import Blueprint, Response, render_template, request
+from flask_babel import format_currency
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from billing import statements
+from billing.invoices import month_start
+from marketplace import modules
+from tenants.db import utcnow
+from web.database import db_session
+from web.extensions import login_manager
+
+bp = Blueprint("partner_statements", __name__, url_prefix="/partners")
+
+
+@bp.before_request
+def _logged_in_only():
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+def money(minor: int, currency: str) -> str:
+    """Minor units as money in the reader's language ("€1,234.50")."""
+    return format_currency(Decimal(int(minor)).scaleb(-get_currency_precision(currency)), currency)
+
+
+def current_month() -> date:
+    """The first day of the current month (UTC)."""
+    return month_start(utcnow().date())
+
+
+@bp.get("/<int:partner_id>/statements")
+def statements_page(partner_id: int):
+    """The partner's months with paid revenue and one month's statement (the newest unless ?month=YYYY-MM)."""
+    session = db_session()
+    partner = modules.partner_for_member(session, partner_id, current_user)
+    months = statements.statement_months(session, partner.id)
+    chosen = request.args.get("month")
+    period = statements.parse_month(chosen) if chosen else (months[0] if months else None)
+    found = statements.statement(session, partner.id, period) if period else None
+    paid_out = {p.currency: p for p in statements.payouts(session, partner.id, period)} if period else {}
+    return render_template("partners/statements.html", partner=partner, months=months, period=period,
+                           statement=found, payouts=paid_out, money=money, month_text=statements.month_text,
+                           current_month=current_month())
+
+
+@bp.get("/<int:partner_id>/statements/<month>.csv")
+def statement_csv(partner_id: int, month: str):
+    """A month's statement as a CSV file (UTF-8 with a byte order mark, so spreadsheets read names right)."""
+    session = db_session()
+    partner = modules.partner_for_member(session, partner_id, current_user)
+    period = statements.parse_month(month)
+    text = statements.statement_csv(statements.statement(session, partner.id, period), total_label=_("Total"))
+    response = Response(text.encode("utf-8-sig"), mimetype="text/csv")
+    response.headers.set("Content-Disposition", "attachment",
+                         filename=f"statement-{partner.slug}-{statements.month_text(period)}.csv")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,22 @@
+"""The scheduler's view of the app's settings: read from the environment as the web app reads them."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from config import Settings
+from tenants.mail import Mailer, SmtpSettings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def settings_from_env() -> Settings:
+    """The settings of the environment (with the instance folder's generated secret, as the web app)."""
+    return Settings.from_env(Path(os.environ.get("INSTANCE_PATH") or ROOT / "instance"))
+
+
+def mailer_from(settings: Settings) -> Mailer:
+    """A mailer with the settings' SMTP server, or the outbox when there is none."""
+    smtp = SmtpSettings(settings.smtp_host, settings.smtp_port, settings.smtp_user, settings.smtp_password,
+                        settings.smtp_starttls) if settings.smtp_host else None
+    return Mailer(smtp, settings.mail_from)
