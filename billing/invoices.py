@@ -10,6 +10,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from billing.models import Invoice, InvoiceLine, InvoiceNumber, UsageRecord
+from billing.pricebook import prices_for
 from billing.tax import tax_amount, tax_for
 from marketplace.models import Module
 from tenants.db import upsert_insert, utcnow
@@ -63,6 +64,7 @@ def _invoice(session: Session, tenant: Tenant, period_start: date, period_end: d
     invoice = Invoice(number=_next_number(session, now.year), period_start=period_start, period_end=period_end,
                       currency=tenant.currency, subtotal_minor=0, tax_rate_bp=tax.rate_bp, tax_minor=0,
                       total_minor=0, reverse_charge=tax.reverse_charge, country=tenant.country,
+                      commission_bp=prices_for(session, tenant.currency).commission_bp,
                       vat_id=tenant.vat_id, company_name=tenant.name, status="draft", provider="local",
                       issued_at=now, due_at=now + PAYMENT_TERM)
     session.add(invoice)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
+from billing import notices
 from billing.models import UsageRecord
 from billing.pricebook import Prices, prices_for
 from marketplace.models import Installation, Module
@@ -40,6 +41,11 @@ def bill_closed_days(session: Session, tenant: Tenant, now: datetime) -> int:
         added += _module_rows(session, tenant, day, zone, active)
         day += timedelta(days=1)
     return added
+
+
+def has_usage(session: Session) -> bool:
+    """Whether the current company has anything in the ledger (its currency is then fixed)."""
+    return session.scalar(select(UsageRecord.id).limit(1)) is not None
 
 
 def active_devices(session: Session, day: date, zone: ZoneInfo) -> list[int]:
@@ -79,15 +85,17 @@ def _module_rows(session: Session, tenant: Tenant, day: date, zone: ZoneInfo, ac
         if price is None or pricing.get("model") == "unit":
             continue
         if pricing["model"] == "flat_day":
-            charges = [(f"mfd:{installation.id}:{day}", None)]
+            charges = [(f"mfd:{module.id}:{day}", None)]  # by module: a reinstall that day is not billed twice
             meter = "module_flat_day"
         else:
-            charges = [(f"mdd:{installation.id}:{d}:{day}", d) for d in active if d in installation.device_ids]
+            charges = [(f"mdd:{module.id}:{d}:{day}", d) for d in active if d in installation.device_ids]
             meter = "module_device_day"
         for key, device_id in charges:
             if _within_cap(session, installation, day, price, tenant.currency):
                 added += _insert(session, tenant, day, meter, price, key, device_id=device_id,
                                  installation=installation, module=module)
+            else:
+                notices.cap_reached(session, installation, tenant.currency, day)
     return added
 
 

@@ -71,6 +71,8 @@ class Invoice(TenantOwned, Base):
     tax_minor: Mapped[int] = mapped_column(BigId)
     total_minor: Mapped[int] = mapped_column(BigId)
     reverse_charge: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the commission kept from this invoice's module lines, fixed when it is closed
+    commission_bp: Mapped[int] = mapped_column(Integer, default=2000)
     country: Mapped[str] = mapped_column(String(2))
     vat_id: Mapped[Optional[str]] = mapped_column(String(32), nullable=True)
     company_name: Mapped[str] = mapped_column(String(200))

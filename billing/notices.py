@@ -2,7 +2,7 @@
 Each has a key naming its subject, so a job that runs again never adds it twice."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -55,6 +55,15 @@ def _check(session: Session, cap: int | None, spent: int, subject: str, details:
             return int(add_notice(session, f"{kind}:{subject}", kind, {**details, "spent_minor": spent, "cap_minor": cap},
                                   installation_id))
     return 0
+
+
+def cap_reached(session: Session, installation: Installation, currency: str, day: date) -> bool:
+    """Note that a module's charge was refused this month because of its cap (once a month)."""
+    first = day.replace(day=1)
+    end = (first + timedelta(days=32)).replace(day=1)
+    return add_notice(session, f"cap_100:installation:{installation.id}:{first:%Y-%m}", "cap_100",
+                      {"month": f"{first:%Y-%m}", "currency": currency, "cap_minor": installation.monthly_cap_minor,
+                       "spent_minor": month_spend(session, first, end, installation.id)}, installation.id)
 
 
 def open_notices(session: Session, limit: int = 50) -> list[BillingNotice]:

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from billing.models import Invoice, InvoiceLine, RevenueEntry
 from billing.notices import add_notice
-from billing.pricebook import prices_for
 from tenants.db import upsert_insert, utcnow
 from tenants.errors import Conflict, Forbidden, N_
 from tenants.models import User
@@ -62,22 +61,31 @@ def void(session: Session, invoice: Invoice, admin: User, now: datetime | None =
 
 
 def record_revenue(session: Session, invoice: Invoice) -> int:
-    """Write the partners' share of a paid invoice, once per module; returns entries added."""
+    """Write the partners' share of a paid invoice, once per module, in the month it was paid (so a
+    finished month's statement never changes and is paid out whole); returns entries added."""
     lines = session.scalars(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id,
                                                       InvoiceLine.module_id.is_not(None))
                             .order_by(InvoiceLine.module_id))
-    commission_bp, added = prices_for(session, invoice.currency).commission_bp, 0
+    commission_bp, added = invoice.commission_bp, 0
     for module_id, group in groupby(lines, key=lambda line: line.module_id):
         group = list(group)
         gross = sum(line.amount_minor for line in group)
         commission = (gross * commission_bp + 5000) // 10000
         statement = upsert_insert(session, RevenueEntry.__table__).values(
             partner_id=group[0].partner_id, module_id=module_id, tenant_id=invoice.tenant_id, invoice_id=invoice.id,
-            period_start=invoice.period_start, currency=invoice.currency, gross_minor=gross,
+            period_start=invoice.paid_at.date().replace(day=1), currency=invoice.currency, gross_minor=gross,
             commission_minor=commission, net_minor=gross - commission, created_at=utcnow()
         ).on_conflict_do_nothing().returning(RevenueEntry.__table__.c.id)
         added += session.execute(statement).first() is not None
     return added
+
+
+def retry_failed_now(session: Session, now: datetime | None = None) -> int:
+    """Make the current company's failed invoices due for another charge at once (a new card was saved)."""
+    failed = list(session.scalars(select(Invoice).where(Invoice.status == "payment_failed")))
+    for invoice in failed:
+        invoice.next_payment_at = now or utcnow()
+    return len(failed)
 
 
 def invoices_to_retry(session: Session, now: datetime) -> list[Invoice]:

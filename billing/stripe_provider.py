@@ -9,11 +9,7 @@ Every creating call also carries an idempotency key derived from our invoice id.
 from __future__ import annotations
 
 import logging
-import re
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterator
 
 import stripe
 from sqlalchemy import select
@@ -22,65 +18,15 @@ from sqlalchemy.orm import Session
 from billing import settlement
 from billing.models import BillingAccount, Invoice, InvoiceLine, ProviderEvent
 from billing.providers import ProviderError, billing_account
+from billing.stripe_support import (
+    FAILED_EVENT, METER_TEXT, PAID_EVENTS, PAYMENT_METHOD_ID, WEBHOOK_FAILURE, CardRefused, InvalidWebhook, PayResult,
+    field_of, int_or_none, metadata_of, stripe_amount, stripe_errors)
 from tenants.db import upsert_insert, utcnow
-from tenants.errors import DomainError, N_
+from tenants.errors import N_
 from tenants.models import Tenant
 from tenants.scoping import tenant_context
 
 log = logging.getLogger(__name__)
-STRIPE_JS = "https://js.stripe.com/v3/"
-PAID_EVENTS = frozenset({"invoice.paid", "invoice.payment_succeeded"})
-FAILED_EVENT = "invoice.payment_failed"
-WEBHOOK_FAILURE = "The card payment failed."
-METER_TEXT = {"platform_device_day": "Active machine-days", "module_device_day": "Machine-days",
-              "module_unit": "Units", "module_flat_day": "Days"}
-PAYMENT_METHOD_ID = re.compile(r"^pm_[A-Za-z0-9_]{1,96}$")
-
-
-class InvalidWebhook(ValueError):
-    """A webhook without a valid Stripe signature, or whose body is not an event."""
-
-
-class CardRefused(DomainError):
-    """The card cannot be saved: declined, unknown, or another customer's."""
-
-
-@dataclass(frozen=True)
-class PayResult:
-    """How a payment attempt ended: paid, failed (with Stripe's reason) or pending (a webhook will tell)."""
-
-    status: str
-    error: str = ""
-
-
-def stripe_js_url(api_base: str | None) -> str:
-    """Where the browser loads Stripe.js: Stripe's own, or localstripe's copy when the API is redirected there."""
-    return f"{api_base.rstrip('/')}/js.stripe.com/v3/" if api_base else STRIPE_JS
-
-
-def _field(obj, key: str, default=None):
-    """A field of a Stripe object (they are not dicts), or `default` when absent."""
-    return obj[key] if key in obj else default
-
-
-def _metadata(obj) -> dict:
-    metadata = _field(obj, "metadata")
-    return metadata.to_dict() if hasattr(metadata, "to_dict") else dict(metadata or {})
-
-
-def _int(value) -> int | None:
-    return int(value) if isinstance(value, (str, int)) and str(value).isdigit() else None
-
-
-@contextmanager
-def _stripe_errors() -> Iterator[None]:
-    """Turn Stripe's transport and request errors into ProviderError (card errors are handled by callers)."""
-    try:
-        yield
-    except stripe.CardError:
-        raise
-    except stripe.StripeError as exc:
-        raise ProviderError(f"Stripe: {exc.__class__.__name__}: {exc.user_message or exc}") from exc
 
 
 class StripeProvider:
@@ -101,7 +47,7 @@ class StripeProvider:
         """The company's BillingAccount with its Stripe customer, created once (idempotency key per tenant)."""
         account = billing_account(session, self.name)
         if account.customer_id is None:
-            with _stripe_errors():
+            with stripe_errors():
                 customer = self.api.customers.create(
                     params={"name": tenant.name, "metadata": {"df_tenant_id": str(tenant.id)}},
                     options={"idempotency_key": f"df-customer-{tenant.id}"})
@@ -111,13 +57,14 @@ class StripeProvider:
     def create_setup_intent(self, session: Session, tenant: Tenant) -> str:
         """A SetupIntent for saving a card for later charges; returns its client secret for Stripe.js."""
         account = self.ensure_customer(session, tenant)
-        with _stripe_errors():
+        with stripe_errors():
             intent = self.api.setup_intents.create(params={
                 "customer": account.customer_id, "payment_method_types": ["card"], "usage": "off_session"})
         return intent.client_secret
 
     def attach_card(self, session: Session, tenant: Tenant, payment_method_id: str) -> BillingAccount:
-        """Make a confirmed card the customer's default and remember its summary, e.g. "visa •••• 4242"."""
+        """Make a confirmed card the customer's default and remember its summary, e.g. "visa •••• 4242";
+        invoices whose payment failed are charged again at the next run."""
         if not PAYMENT_METHOD_ID.match(payment_method_id or ""):
             raise CardRefused(N_("The card could not be saved."))
         account = self.ensure_customer(session, tenant)
@@ -133,6 +80,7 @@ class StripeProvider:
         account.payment_method_id = method.id
         account.card_summary = f"{card.brand} •••• {card.last4}"[:60]
         account.updated_at = utcnow()
+        settlement.retry_failed_now(session)
         return account
 
     def _make_default(self, account: BillingAccount, payment_method_id: str):
@@ -155,7 +103,7 @@ class StripeProvider:
         account = self.ensure_customer(session, session.get(Tenant, invoice.tenant_id))
         if not account.payment_method_id:
             return
-        with _stripe_errors():
+        with stripe_errors():
             remote = self.push(session, invoice, account)
             remote = self.finalize(invoice, remote)
             result = self.pay(invoice, remote)
@@ -172,7 +120,8 @@ class StripeProvider:
             self._create_items(session, invoice, account)
             remote = self._create_invoice(invoice, account)
         invoice.provider_invoice_id = remote.id
-        if remote.total != invoice.total_minor or str(remote.currency).lower() != invoice.currency.lower():
+        expected = stripe_amount(invoice.total_minor, invoice.currency)
+        if remote.total != expected or str(remote.currency).lower() != invoice.currency.lower():
             raise ProviderError(f"Stripe invoice {remote.id} is {remote.total} {remote.currency}, "
                                 f"invoice {invoice.number} is {invoice.total_minor} {invoice.currency}")
         return remote
@@ -205,20 +154,21 @@ class StripeProvider:
             return self.api.invoices.retrieve(invoice.provider_invoice_id)
         listing = self.api.invoices.list(params={"customer": account.customer_id, "limit": 100})
         return next((remote for remote in listing.auto_paging_iter()
-                     if _metadata(remote).get("df_invoice_id") == str(invoice.id)), None)
+                     if metadata_of(remote).get("df_invoice_id") == str(invoice.id)), None)
 
     def _create_items(self, session: Session, invoice: Invoice, account: BillingAccount) -> None:
         pending = [item for item in self.api.invoice_items.list(
-            params={"customer": account.customer_id, "limit": 100}).auto_paging_iter() if not _field(item, "invoice")]
-        foreign = [item.id for item in pending if _metadata(item).get("df_invoice_id") != str(invoice.id)]
+            params={"customer": account.customer_id, "limit": 100}).auto_paging_iter() if not field_of(item, "invoice")]
+        foreign = [item.id for item in pending if metadata_of(item).get("df_invoice_id") != str(invoice.id)]
         if foreign:
             raise ProviderError(f"customer {account.customer_id} has pending items of something else: {foreign}")
-        done = {_metadata(item).get("df_item") for item in pending}
+        done = {metadata_of(item).get("df_item") for item in pending}
         for key, amount, description in self._items(session, invoice):
             if key in done:
                 continue
             self.api.invoice_items.create(params={
-                "customer": account.customer_id, "amount": amount, "currency": invoice.currency.lower(),
+                "customer": account.customer_id, "amount": stripe_amount(amount, invoice.currency),
+                "currency": invoice.currency.lower(),
                 "description": description, "metadata": {"df_invoice_id": str(invoice.id), "df_item": key}},
                 options={"idempotency_key": f"df-inv-{invoice.id}-{key}"})
 
@@ -242,14 +192,14 @@ class StripeProvider:
             options={"idempotency_key": f"df-inv-{invoice.id}"})
 
     def _payment_error(self, remote) -> str:
-        intent_id = _field(remote, "payment_intent")
+        intent_id = field_of(remote, "payment_intent")
         if not isinstance(intent_id, str):
             return ""
         intent = self.api.payment_intents.retrieve(intent_id)
         if intent.status != "requires_payment_method":
             return ""
-        error = _field(intent, "last_payment_error")
-        return (error and _field(error, "message")) or "The card payment was declined."
+        error = field_of(intent, "last_payment_error")
+        return (error and field_of(error, "message")) or "The card payment was declined."
 
     # --- webhooks ---------------------------------------------------------------------------------
 
@@ -262,7 +212,7 @@ class StripeProvider:
         if event.type not in PAID_EVENTS and event.type != FAILED_EVENT:
             return "ignored"
         remote = event["data"]["object"]
-        tenant_id = _int(_metadata(remote).get("df_tenant_id"))
+        tenant_id = int_or_none(metadata_of(remote).get("df_tenant_id"))
         if tenant_id is None:
             return "ignored"
         with tenant_context(tenant_id):
@@ -282,8 +232,8 @@ class StripeProvider:
             raise InvalidWebhook("the signature does not match") from exc
         except ValueError as exc:
             raise InvalidWebhook("the body is not a Stripe event") from exc
-        event_id = _field(event, "id")
-        if not isinstance(event_id, str) or not 0 < len(event_id) <= 100 or not _field(event, "type"):
+        event_id = field_of(event, "id")
+        if not isinstance(event_id, str) or not 0 < len(event_id) <= 100 or not field_of(event, "type"):
             raise InvalidWebhook("the body is not a Stripe event")
         return event
 
@@ -296,7 +246,7 @@ class StripeProvider:
     @staticmethod
     def _invoice_of(session: Session, remote) -> Invoice | None:
         invoice = session.scalar(select(Invoice).where(Invoice.provider_invoice_id == remote["id"]).with_for_update())
-        our_id = _int(_metadata(remote).get("df_invoice_id"))
+        our_id = int_or_none(metadata_of(remote).get("df_invoice_id"))
         if invoice is None and our_id is not None:
             invoice = session.scalar(select(Invoice).where(Invoice.id == our_id, Invoice.provider_invoice_id.is_(None))
                                      .with_for_update())

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, g, jsonify, request
 from sqlalchemy import func, select
 
+from billing import notices
 from marketplace import insights, installations, tokens, usage
 from marketplace.models import Module
 from marketplace.modules import live_manifest
@@ -124,7 +125,15 @@ def device_series(device_id: int):
 @requires_scope("usage:write")
 def report_usage():
     """Report billable units once per idempotency key (201 new, 200 repeated, 402 past the cap)."""
-    record, created = usage.report_usage(db_session(), g.installation, g.module, _tenant(), json_object())
+    tenant = _tenant()
+    try:
+        record, created = usage.report_usage(db_session(), g.installation, g.module, tenant, json_object())
+    except usage.PaymentRequired:
+        db_session().rollback()
+        notices.cap_reached(db_session(), g.installation, tenant.currency,
+                            datetime.now(ZoneInfo(tenant.timezone)).date())
+        commit()  # the company learns its cap stopped the module, though the report itself is refused
+        raise
     commit()
     return jsonify(usage.usage_json(record)), 201 if created else 200
 

@@ -18,7 +18,7 @@ from billing.invoices import PAYMENT_TERM, tenant_invoice, tenant_invoices
 from billing.models import BillingAccount, BillingNotice, Invoice
 from billing.preview import month_preview, set_overall_cap
 from billing.pricebook import prices_for
-from billing.stripe_provider import stripe_js_url
+from billing.stripe_support import stripe_js_url
 from billing.tax import tax_for
 from blueprints.billing_forms import CapForm, cap_example
 from blueprints.forms import ConfirmForm, form_status
@@ -164,7 +164,7 @@ def _module_rows(today: date) -> list[dict]:
     for installation, module in installations.tenant_installations(db_session()):
         manifest = live_manifest(module)
         rows.append({"installation": installation, "name": manifest.name if manifest else module.slug,
-                     "price": price_text(manifest, g.tenant.currency) if manifest else "",
+                     "price": price_text(installations.consented_pricing(installation), g.tenant.currency),
                      "spent": usage.month_spend_minor(db_session(), installation.id, today)})
     return rows
 

@@ -7,7 +7,8 @@ from flask import Blueprint, abort, flash, g, jsonify, redirect, request, url_fo
 from flask_babel import gettext as _
 
 from billing.providers import ProviderError
-from billing.stripe_provider import CardRefused, StripeProvider
+from billing.stripe_provider import StripeProvider
+from billing.stripe_support import CardRefused
 from blueprints.billing_webhooks import payment_provider
 from web.auth import role_required
 from web.database import commit, db_session

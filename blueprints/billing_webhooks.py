@@ -8,7 +8,8 @@ import logging
 from flask import Blueprint, current_app, jsonify, request
 
 from billing.providers import PaymentProvider, provider_from_settings
-from billing.stripe_provider import InvalidWebhook, StripeProvider
+from billing.stripe_provider import StripeProvider
+from billing.stripe_support import InvalidWebhook
 from web.database import commit, db_session
 
 bp = Blueprint("billing_webhooks", __name__)

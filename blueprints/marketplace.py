@@ -17,7 +17,7 @@ from blueprints.forms import ConfirmForm, form_status, page_number
 from blueprints.marketplace_forms import ConsentForm, major_text, money
 from marketplace import catalog, installations, usage
 from marketplace.installations import DEVICE_SCOPES
-from marketplace.manifest import CATEGORIES, SCOPES, Manifest
+from marketplace.manifest import CATEGORIES, SCOPES, Manifest, Pricing
 from marketplace.models import Installation, Module, Partner
 from marketplace.modules import live_manifest
 from marketplace.signing import launch_token, module_secret
@@ -47,9 +47,8 @@ EVENT_LABELS = {
 
 # --- helpers shared by the templates -------------------------------------------------------------
 
-def price_text(manifest: Manifest, currency: str) -> str:
-    """The module's price in plain words in `currency`, e.g. "€0.05 per machine per day"."""
-    pricing = manifest.pricing
+def price_text(pricing: Pricing, currency: str) -> str:
+    """A module's price in plain words in `currency`, e.g. "€0.05 per machine per day"."""
     if currency not in pricing.prices:
         return _("Not available in %(currency)s", currency=currency)
     price = money(pricing.prices[currency], currency)
@@ -79,7 +78,8 @@ def icon_src(manifest: Manifest) -> str | None:
 def _helpers() -> dict:
     return {"price_text": price_text, "language_name": language_name, "icon_src": icon_src,
             "category_labels": CATEGORY_LABELS, "event_labels": EVENT_LABELS, "scope_texts": SCOPES,
-            "money": money, "writer": g.get("membership") is not None and g.membership.role in WRITERS}
+            "money": money, "consented_pricing": installations.consented_pricing,
+            "writer": g.get("membership") is not None and g.membership.role in WRITERS}
 
 
 def _active_devices() -> list:

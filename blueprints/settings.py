@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from billing import ledger
 from blueprints.forms import CompanyFields, CompanyForm, ConfirmForm, NameForm
 from tenants import apikeys, audit, company
 from tenants.errors import DomainError
@@ -30,7 +31,8 @@ def index():
             return render_template("settings/index.html", form=form), 422
         try:
             company.update_company(db_session(), g.membership, name=form.company.data, country=form.country.data,
-                                   timezone=form.timezone.data, currency=form.currency.data)
+                                   timezone=form.timezone.data, currency=form.currency.data,
+                                   currency_locked=ledger.has_usage(db_session()))
         except DomainError as exc:
             flash(domain_message(exc), "error")
             return render_template("settings/index.html", form=form), 422

@@ -30,9 +30,12 @@ def run_billing(db: Database, now: datetime | None = None) -> int:
         tenant_ids = list(session.scalars(select(Tenant.id).order_by(Tenant.id)))
     added = 0
     for tenant_id in tenant_ids:
-        with tenant_context(tenant_id):
-            added += _retrying(lambda: _bill_days(db, tenant_id, now))
-            _retrying(lambda: _close_last_month(db, tenant_id, now))
+        try:
+            with tenant_context(tenant_id):
+                added += _retrying(lambda: _bill_days(db, tenant_id, now))
+                _retrying(lambda: _close_last_month(db, tenant_id, now))
+        except Exception:  # one company's trouble must not stop the others' billing; the next run retries
+            log.exception("billing of tenant %s failed", tenant_id)
     return added
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from marketplace import webhooks
 from marketplace.tokens import TOKEN_KIND
-from marketplace.manifest import Manifest
+from marketplace.manifest import Manifest, Pricing
 from marketplace.models import Installation, Module
 from marketplace.modules import live_manifest
 from telemetry.models import Device
@@ -115,6 +115,12 @@ def tenant_installations(session: Session) -> list[tuple[Installation, Module]]:
         Installation.tenant_id == require_tenant_id(), Installation.status == "active")
         .order_by(Installation.created_at.desc(), Installation.id.desc()))
     return [(installation, module) for installation, module in rows]
+
+
+def consented_pricing(installation: Installation) -> Pricing:
+    """The pricing the company agreed to (what it is billed by until it consents to a change)."""
+    pricing = installation.pricing
+    return Pricing(pricing["model"], dict(pricing["prices"]), pricing.get("unit_name"))
 
 
 def needs_consent(installation: Installation, module: Module) -> bool:

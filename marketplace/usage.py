@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,8 +37,10 @@ def report_usage(session: Session, installation: Installation, module: Module, t
     quantity, key = _quantity(data.get("quantity")), _key(data.get("idempotency_key"))
     today = (now or utcnow()).astimezone(ZoneInfo(tenant.timezone)).date()
     day = _day(data.get("day"), today)
-    # the lock orders concurrent reports of one installation, so two cannot both slip under the cap
-    session.execute(select(Installation.id).where(Installation.id == installation.id).with_for_update())
+    # a no-op write takes the row lock (PostgreSQL) or the database's write lock (SQLite) before the spend is
+    # read, so two concurrent reports of one installation cannot both slip under the cap
+    session.execute(update(Installation).where(Installation.id == installation.id)
+                    .values(id=Installation.id).execution_options(synchronize_session=False))
     earlier = _by_key(session, installation.id, key)
     if earlier is not None:
         return _replayed(earlier, quantity)

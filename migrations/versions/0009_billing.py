@@ -79,6 +79,7 @@ def upgrade() -> None:
     sa.Column('tax_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('total_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('reverse_charge', sa.Boolean(), nullable=False),
+    sa.Column('commission_bp', sa.Integer(), nullable=False),
     sa.Column('country', sa.String(length=2), nullable=False),
     sa.Column('vat_id', sa.String(length=32), nullable=True),
     sa.Column('company_name', sa.String(length=200), nullable=False),

@@ -9,7 +9,7 @@ import io
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -62,6 +62,11 @@ class World:
     admin_email: str = "ops@platform.test"
 
 
+def paid_during(month: date) -> datetime:
+    """A moment in the month (revenue is filed under the month its invoice was paid in)."""
+    return datetime(month.year, month.month, 20, 9, 0, tzinfo=timezone.utc)
+
+
 def _add_invoice(db, world: World, number: int, spec) -> int:
     company, period, paid, lines = spec
     account, currency = world.companies[company], world.currency[company]
@@ -80,7 +85,7 @@ def _add_invoice(db, world: World, number: int, spec) -> int:
                                     unit_price_minor=amount, amount_minor=amount))
         session.flush()
         if paid:
-            settle_paid(session, invoice)
+            settle_paid(session, invoice, paid_during(period))
         session.flush()
         return invoice.id
 
@@ -88,7 +93,8 @@ def _add_invoice(db, world: World, number: int, spec) -> int:
 def _pay(db, world: World, index: int) -> None:
     company = INVOICES[index][0]
     with tenant_context(world.companies[company].tenant_id), db.session() as session:
-        settle_paid(session, session.get(Invoice, world.invoices[index]))
+        invoice = session.get(Invoice, world.invoices[index])
+        settle_paid(session, invoice, paid_during(invoice.period_start))
         session.flush()
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from marketplace import installations, insights
-from billing.models import UsageRecord
+from billing.models import BillingNotice, UsageRecord
 from marketplace.models import Installation, Module
 from telemetry import registry
 from tenants import apikeys
@@ -87,6 +87,8 @@ def test_usage_is_counted_once_per_key_and_refused_past_the_cap(client, plant, d
     assert "cap" in refused.get_json()["error"] and "150" in refused.get_json()["error"]
     with db.session() as session, tenant_context(plant["a"].tenant_id):
         assert session.query(UsageRecord).count() == 2
+        [notice] = session.query(BillingNotice).all()  # the company learns its cap stopped the module
+        assert (notice.kind, notice.installation_id) == ("cap_100", plant["installation"])
 
 
 @pytest.mark.parametrize("body, reason", [
