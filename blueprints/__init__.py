@@ -11,7 +11,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints import (
         account, admin, admin_billing, admin_modules, admin_payouts, alerts, api_partner, api_v1, auth, billing,
         billing_card, billing_webhooks, dashboard, device_gateways, devices, docs, health, ingest, ingest_compat, machines, marketplace,
-        partner_statements, partners, reports, settings, team,
+        partner_members, partner_statements, partners, reports, settings, team,
     )
     from blueprints import settings_plant  # noqa: F401  (nests the Tariff and Shifts tabs in settings)
     from web.extensions import csrf
@@ -20,7 +20,7 @@ def register_blueprints(app: Flask) -> None:
     # pages: session login and CSRF on every form (settings_plant nests its tabs in settings at import)
     for module in (health, auth, account, dashboard, team, settings, admin, admin_modules, admin_billing,
                    admin_payouts, devices, device_gateways, machines, reports, alerts, marketplace, partners,
-                   partner_statements, billing, billing_card, docs):
+                   partner_statements, partner_members, billing, billing_card, docs):
         app.register_blueprint(module.bp)
     # device ingest: device tokens and gateway keys, no cookies, so CSRF does not apply
     for module in (ingest, ingest_compat):

@@ -87,6 +87,18 @@ def _partner(session, victim) -> int:
     return _published_module(session).partner_id
 
 
+def _partner_member(session, victim) -> int:
+    from marketplace.models import PartnerMember
+    from tenants import accounts
+
+    user = accounts.find_user(session, "teammate@victim-partner.test") or accounts.create_user(
+        session, email="teammate@victim-partner.test", password="long-enough-pw-1")
+    member = PartnerMember(partner_id=_partner(session, victim), user_id=user.id, role="member")
+    session.add(member)
+    session.flush()
+    return member.id
+
+
 def _module(session, victim) -> int:
     return _published_module(session).id
 
@@ -157,6 +169,7 @@ FACTORIES: dict[str, Callable] = {
     "notice_id": _notice,
     "month": lambda session, victim: "2026-10",
     "partner_id": _partner,
+    "member_id": _partner_member,
     "module_id": _module,
     "installation_id": _installation,
     "delivery_id": _delivery,
