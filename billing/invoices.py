@@ -115,6 +115,14 @@ def tenant_invoice(session: Session, invoice_id: int) -> tuple[Invoice, list[Inv
     return invoice, list(lines)
 
 
+def is_past_due(invoice: Invoice, now: datetime | None = None) -> bool:
+    """Whether the invoice waits for money it should have had: its payment failed, or it is open past due
+    (the same rule as `past_due_invoice`, for one invoice in hand)."""
+    now = now or utcnow()
+    return invoice.status == "payment_failed" or (
+        invoice.status == "open" and invoice.due_at is not None and invoice.due_at < now)
+
+
 def past_due_invoice(session: Session, now: datetime) -> Invoice | None:
     """The current company's oldest invoice whose payment failed or that is open past its due date."""
     return session.scalar(select(Invoice).where(or_(

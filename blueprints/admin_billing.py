@@ -12,7 +12,8 @@ from billing.models import INVOICE_STATUSES
 from billing.pricebook import (
     DEFAULT_COMMISSION_BP, DEFAULT_DEVICE_DAY_MINOR, DEFAULT_FREE_DEVICES, Prices, price_book, prices_for, set_prices,
 )
-from blueprints.billing import is_past_due, percent_bp, status_label
+from billing.invoices import is_past_due
+from blueprints.billing import percent_bp, status_label
 from blueprints.billing_forms import PriceForm
 from blueprints.forms import ConfirmForm, form_status, page_number
 from blueprints.marketplace_forms import money

@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from billing import notices as billing_notices
 from billing import invoices as billing_invoices
-from billing.invoices import PAYMENT_TERM, tenant_invoice, tenant_invoices
+from billing.invoices import PAYMENT_TERM, is_past_due, tenant_invoice, tenant_invoices
 from billing.models import BillingAccount, BillingNotice, Invoice
 from billing.preview import month_preview, set_overall_cap
 from billing.pricebook import prices_for
@@ -64,16 +64,9 @@ def late_text(days: list[str]) -> str:
     return _("billed late for %(days)s", days=", ".join(days))
 
 
-def is_past_due(invoice: Invoice, now: datetime | None = None) -> bool:
-    """Whether the invoice waits for money it should have had: its payment failed, or it is open past due."""
-    now = now or utcnow()
-    return invoice.status == "payment_failed" or (
-        invoice.status == "open" and invoice.due_at is not None and invoice.due_at < now)
-
-
 def status_label(invoice: Invoice) -> str:
     """The invoice's status in plain words (an open invoice past its due date is "Overdue")."""
-    if invoice.status == "open" and is_past_due(invoice):
+    if invoice.status == "open" and is_past_due(invoice, utcnow()):
         return _("Overdue")
     return _(STATUS_LABELS.get(invoice.status, invoice.status))
 
@@ -143,7 +136,7 @@ def _past_due_banner() -> dict:
 @bp.context_processor
 def _helpers() -> dict:
     return {"money": money, "line_label": line_label, "late_text": late_text, "status_label": status_label,
-            "percent_bp": percent_bp, "is_past_due": is_past_due, "number": format_decimal,
+            "percent_bp": percent_bp, "is_past_due": lambda invoice: is_past_due(invoice, utcnow()), "number": format_decimal,
             "writer": g.get("membership") is not None and g.membership.role in WRITERS}
 
 

@@ -58,7 +58,7 @@ def _tenant(session, victim) -> int:
 def _device(session, victim) -> int:
     from telemetry import registry
 
-    return registry.create_device(session, {"name": "victim lathe"})[0].id
+    return registry.create_device(session, {"name": f"victim lathe {next(_slugs)}"})[0].id
 
 
 def _alert(session, victim) -> int:
