@@ -13,7 +13,8 @@ from billing.models import Invoice, InvoiceLine, InvoiceNumber, UsageRecord
 from billing.pricebook import prices_for
 from billing.tax import tax_amount, tax_for
 from marketplace.models import Module
-from tenants.db import upsert_insert, utcnow
+from tenants.clock import utcnow
+from tenants.db import upsert_insert
 from tenants.errors import NotFound
 from tenants.models import Tenant
 

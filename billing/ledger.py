@@ -21,7 +21,8 @@ from billing.pricebook import Prices, prices_for
 from marketplace.models import Installation, Module
 from telemetry.models import Device, Reading
 from telemetry.overview import day_bounds
-from tenants.db import upsert_insert, utcnow
+from tenants.clock import utcnow
+from tenants.db import upsert_insert
 from tenants.models import Tenant
 from tenants.scoping import require_tenant_id
 

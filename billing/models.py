@@ -8,7 +8,8 @@ from typing import Optional
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tenants.db import Base, BigId, TenantOwned, utcnow
+from tenants.clock import utcnow
+from tenants.db import Base, BigId, TenantOwned
 
 METERS = ("platform_device_day", "module_device_day", "module_unit", "module_flat_day")
 INVOICE_STATUSES = ("draft", "open", "paid", "payment_failed", "void")

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from billing.models import BillingNotice, UsageRecord
 from marketplace.models import Installation
-from tenants.db import upsert_insert, utcnow
+from tenants.clock import utcnow
+from tenants.db import upsert_insert
 from tenants.errors import NotFound
 from tenants.models import Tenant
 from tenants.scoping import require_tenant_id

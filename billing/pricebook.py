@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from billing.models import PriceBookEntry
-from tenants.db import utcnow
-from tenants.errors import DomainError, Forbidden, N_
+from tenants.clock import utcnow
+from tenants.errors import N_, DomainError, Forbidden
 from tenants.models import User
 from tenants.validation import clean_currency
 

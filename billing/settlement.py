@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from billing.models import Invoice, InvoiceLine, RevenueEntry
 from billing.notices import add_notice
-from tenants.db import upsert_insert, utcnow
-from tenants.errors import Conflict, Forbidden, N_
+from tenants.clock import utcnow
+from tenants.db import upsert_insert
+from tenants.errors import N_, Conflict, Forbidden
 from tenants.models import User
 
 RETRY_AFTER = (timedelta(days=1), timedelta(days=3), timedelta(days=5))  # then the invoice waits for the owner

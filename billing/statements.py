@@ -27,8 +27,8 @@ from billing.invoices import month_start
 from billing.models import Payout, RevenueEntry
 from marketplace.models import Module, Partner
 from telemetry.report_export import FORMULA_STARTS
-from tenants.db import utcnow
-from tenants.errors import Conflict, DomainError, Forbidden, N_, NotFound
+from tenants.clock import utcnow
+from tenants.errors import N_, Conflict, DomainError, Forbidden, NotFound
 from tenants.models import User
 
 CSV_COLUMNS = ("month", "currency", "module", "module_slug", "companies", "invoices", "gross", "commission", "net")

@@ -1,16 +1,17 @@
 """/api/v1 analytics: a device's series and threshold advice, the overview, the tariff and the shift calendar."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, jsonify, request
 from flask_babel import gettext
 
 from telemetry import advice_service, overview, plant, registry
+from tenants.clock import today_in
 from web.api import api_tenant, json_object, require_write
-from web.device_data import series_body
 from web.database import commit, db_session
+from web.device_data import series_body
 
 bp = Blueprint("api_analytics", __name__)
 
@@ -40,7 +41,7 @@ def overview_of_day():
     zone = ZoneInfo(tenant.timezone)
     raw = request.args.get("date")
     try:
-        day = date.fromisoformat(raw) if raw else datetime.now(zone).date()
+        day = date.fromisoformat(raw) if raw else today_in(zone)
     except ValueError:
         abort(400, description="date must be a local date such as 2026-05-04")
     machines = overview.machines_for_day(session, tenant, day)

@@ -2,10 +2,8 @@
 within the scopes and devices the tenant consented to."""
 from __future__ import annotations
 
-from datetime import datetime
 from functools import wraps
 from typing import Callable
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, g, jsonify, request
 from sqlalchemy import func, select
@@ -16,6 +14,7 @@ from marketplace.models import Module
 from marketplace.modules import live_manifest
 from telemetry import queries
 from telemetry.models import Device
+from tenants.clock import today_in
 from tenants.models import Tenant
 from tenants.secrets import hash_secret
 from web.api import json_object, page_arg
@@ -80,7 +79,7 @@ def _tenant() -> Tenant:
 def installation():
     """The installation: its company, scopes, devices, cap, pricing and this month's reported spend."""
     tenant = _tenant()
-    today = datetime.now(ZoneInfo(tenant.timezone)).date()
+    today = today_in(tenant.timezone)
     body = installations.installation_json(g.installation, tenant)
     body["scopes"] = sorted(g.scopes)
     return jsonify({**body, "module": g.module.slug, "pricing": live_manifest(g.module).as_json()["pricing"],
@@ -131,7 +130,7 @@ def report_usage():
     except usage.PaymentRequired:
         db_session().rollback()
         notices.cap_reached(db_session(), g.installation, tenant.currency,
-                            datetime.now(ZoneInfo(tenant.timezone)).date())
+                            today_in(tenant.timezone))
         commit()  # the company learns its cap stopped the module, though the report itself is refused
         raise
     commit()

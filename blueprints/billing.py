@@ -3,8 +3,7 @@ invoices (on screen and printable), billing notices, the payment card, and the p
 page shows while an invoice is unpaid past its due date or its payment failed."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_decimal, format_percent
@@ -12,8 +11,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from billing import notices as billing_notices
 from billing import invoices as billing_invoices
+from billing import notices as billing_notices
 from billing.invoices import PAYMENT_TERM, is_past_due, tenant_invoice, tenant_invoices
 from billing.models import BillingAccount, BillingNotice, Invoice
 from billing.preview import month_preview, set_overall_cap
@@ -26,8 +25,8 @@ from blueprints.marketplace import price_text
 from blueprints.marketplace_forms import major_text, money
 from marketplace import installations, usage
 from marketplace.modules import live_manifest
-from tenants.db import utcnow
-from tenants.errors import DomainError, N_
+from tenants.clock import today_in, utcnow
+from tenants.errors import N_, DomainError
 from tenants.validation import countries
 from web.auth import role_required, tenant_required
 from web.database import commit, db_session
@@ -49,8 +48,8 @@ STATUS_LABELS = {"draft": N_("Draft"), "open": N_("Open"), "paid": N_("Paid"),
 # --- helpers shared by the templates (and the notification centre) --------------------------------
 
 def local_today(tenant) -> date:
-    """Today in the company's time zone (tests replace it to fix the date)."""
-    return datetime.now(ZoneInfo(tenant.timezone)).date()
+    """Today in the company's time zone."""
+    return today_in(tenant.timezone)
 
 
 def line_label(meter: str, module_name: str = "") -> str:

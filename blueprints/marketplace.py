@@ -3,9 +3,7 @@ consent (scopes in plain words, chosen machines, optional monthly cap), the inst
 spend, consenting again, unsubscribing, and opening a module with a signed launch token."""
 from __future__ import annotations
 
-from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -22,8 +20,8 @@ from marketplace.models import Installation, Module, Partner
 from marketplace.modules import live_manifest
 from marketplace.signing import launch_token, module_secret
 from telemetry import registry
-from tenants.db import utcnow
-from tenants.errors import Conflict, DomainError, N_, NotFound
+from tenants.clock import today_in, utcnow
+from tenants.errors import N_, Conflict, DomainError, NotFound
 from web.auth import role_required, tenant_required
 from web.database import commit, db_session
 from web.errors import domain_message
@@ -111,7 +109,7 @@ def _partner_name(module: Module) -> str:
 
 
 def _today():
-    return datetime.now(ZoneInfo(g.tenant.timezone)).date()
+    return today_in(g.tenant.timezone)
 
 
 def _render_consent(module: Module, manifest: Manifest, form: ConsentForm, devices: list,

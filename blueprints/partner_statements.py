@@ -17,7 +17,7 @@ from flask_login import current_user
 from billing import statements
 from billing.invoices import month_start
 from marketplace import modules
-from tenants.db import utcnow
+from tenants.clock import utcnow
 from web.database import db_session
 from web.extensions import login_manager
 

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, g, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from telemetry import report_export, reports
+from tenants.clock import today_in
 from tenants.errors import N_, DomainError
 from web.auth import tenant_required
 from web.database import commit, db_session
@@ -34,7 +33,7 @@ def _formatting():
 
 
 def _today():
-    return datetime.now(ZoneInfo(g.tenant.timezone)).date()
+    return today_in(g.tenant.timezone)
 
 
 def _build() -> reports.Report:

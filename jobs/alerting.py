@@ -4,7 +4,8 @@ from __future__ import annotations
 from jobs.environment import mailer_from, settings_from_env
 from telemetry import alerts
 from telemetry.alert_mail import AlertNotifier
-from tenants.db import Database, utcnow
+from tenants.clock import utcnow
+from tenants.db import Database
 
 
 def notifier_from_env() -> AlertNotifier:

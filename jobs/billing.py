@@ -15,7 +15,8 @@ from billing import invoices, ledger, notices
 from billing.payment_jobs import charge_due_invoices, mail_billing_notices
 from billing.providers import provider_from_settings
 from jobs.environment import mailer_from, settings_from_env
-from tenants.db import Database, utcnow
+from tenants.clock import utcnow
+from tenants.db import Database
 from tenants.models import Tenant
 from tenants.scoping import tenant_context
 

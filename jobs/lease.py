@@ -7,7 +7,8 @@ from sqlalchemy import String, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from tenants.db import Base, utcnow
+from tenants.clock import utcnow
+from tenants.db import Base
 
 
 class JobLease(Base):

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from jobs.environment import settings_from_env
 from marketplace import device_events, webhooks
-from tenants.db import Database, utcnow
+from tenants.clock import utcnow
+from tenants.db import Database
 from tenants.scoping import tenant_context
 
 

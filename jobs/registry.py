@@ -12,7 +12,8 @@ from jobs.module_events import deliver_webhooks, emit_module_events
 from telemetry import partitions, rollups, settling
 from telemetry.models import Device
 from tenants import team
-from tenants.db import Database, utcnow
+from tenants.clock import utcnow
+from tenants.db import Database
 from tenants.models import Tenant
 from tenants.scoping import tenant_context
 

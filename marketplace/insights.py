@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.models import INSIGHT_KINDS, INSIGHT_SEVERITIES, Insight, Installation, Module
-from tenants.db import utcnow
-from tenants.errors import DomainError, N_, NotFound
+from tenants.clock import utcnow
+from tenants.errors import N_, DomainError, NotFound
 
 MAX_TITLE, MAX_BODY = 120, 2000
 

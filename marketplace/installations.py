@@ -13,14 +13,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace import webhooks
-from marketplace.tokens import TOKEN_KIND
 from marketplace.manifest import Manifest, Pricing
 from marketplace.models import Installation, Module
 from marketplace.modules import live_manifest
+from marketplace.tokens import TOKEN_KIND
 from telemetry.models import Device
 from tenants import credentials
-from tenants.db import utcnow
-from tenants.errors import Conflict, DomainError, N_, NotFound
+from tenants.clock import utcnow
+from tenants.errors import N_, Conflict, DomainError, NotFound
 from tenants.models import Tenant, User
 from tenants.scoping import require_tenant_id
 

@@ -8,7 +8,8 @@ from typing import Optional
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tenants.db import Base, BigId, TenantOwned, utcnow
+from tenants.clock import utcnow
+from tenants.db import Base, BigId, TenantOwned
 
 PARTNER_ROLES = ("owner", "member")
 MODULE_STATUSES = ("draft", "in_review", "published", "rejected", "suspended")

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from marketplace.manifest import Manifest, parse_manifest
 from marketplace.models import Module, Partner, PartnerMember
-from tenants.db import utcnow
-from tenants.errors import Conflict, DomainError, Forbidden, N_, NotFound
+from tenants.clock import utcnow
+from tenants.errors import N_, Conflict, DomainError, Forbidden, NotFound
 from tenants.models import User
 from tenants.validation import clean_email, clean_name, unique_slug
 

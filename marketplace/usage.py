@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from billing.models import UsageRecord
 from marketplace.models import Installation, Module
-from tenants.db import utcnow
-from tenants.errors import Conflict, DomainError, N_
+from tenants.clock import utcnow
+from tenants.errors import N_, Conflict, DomainError
 from tenants.models import Tenant
 
 MAX_QUANTITY = 1_000_000

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from marketplace import outbound
 from marketplace.models import Installation, Module, WebhookDelivery
-from marketplace.tokens import add_token, keep_only
 from marketplace.signing import SIGNATURE_HEADER, module_secret, signature_header
-from tenants.db import utcnow
-from tenants.errors import Conflict, N_, NotFound
+from marketplace.tokens import add_token, keep_only
+from tenants.clock import utcnow
+from tenants.errors import N_, Conflict, NotFound
 
 ALWAYS_SENT = ("installation.created", "installation.deleted")
 RETRY_WINDOW = timedelta(hours=24)

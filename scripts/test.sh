@@ -9,5 +9,5 @@ if ! command -v "${CHROMIUM_PATH:-chromium}" >/dev/null 2>&1 && [ "$(id -u)" = 0
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
     || echo "could not install chromium; browser tests will be skipped (they fail under CI=true)"
 fi
-export PYTHONPATH=.
+export PYTHONPATH=.${PYTHONPATH:+:$PYTHONPATH}
 exec .venv/bin/python -m pytest "$@"

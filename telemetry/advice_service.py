@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from telemetry.analytics.advice import ThresholdAdvice, held_powers, suggest_thresholds
 from telemetry.models import Device, Reading
-from tenants.db import utcnow
+from tenants.clock import utcnow
 from tenants.errors import N_
 
 WINDOW = timedelta(days=7)

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from telemetry import alert_rules
 from telemetry.models import Device
-from tenants.db import Base, BigId, Database, TenantOwned, upsert_insert, utcnow
-from tenants.errors import DomainError, N_, NotFound
+from tenants.clock import utcnow
+from tenants.db import Base, BigId, Database, TenantOwned, upsert_insert
+from tenants.errors import N_, DomainError, NotFound
 from tenants.models import Tenant
 from tenants.scoping import require_tenant_id, tenant_context
 

@@ -28,7 +28,7 @@ from telemetry.ingest import store_rows
 from telemetry.models import Device, Reading
 from telemetry.settling import settle_devices
 from telemetry.simulator import PROFILES, Schedule, SimReading, simulate
-from tenants.db import utcnow
+from tenants.clock import utcnow
 from tenants.demo import DemoAccount, ensure_demo_tenant
 from tenants.scoping import require_tenant_id, tenant_context
 

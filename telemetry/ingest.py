@@ -21,7 +21,7 @@ from telemetry.rollups import mark_dirty
 from telemetry.readings import NormalizedReading, ParseResult, Rejection, validate
 from telemetry.storage import insert_readings
 from tenants import credentials
-from tenants.db import utcnow
+from tenants.clock import utcnow
 from tenants.models import Tenant
 from tenants.scoping import tenant_context
 from tenants.secrets import hash_secret, secret_matches

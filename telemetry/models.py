@@ -7,7 +7,8 @@ from typing import Optional
 from sqlalchemy import JSON, Float, ForeignKey, ForeignKeyConstraint, Index, Integer, PrimaryKeyConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tenants.db import Base, BigId, TenantOwned, UTCDateTime, utcnow
+from tenants.clock import utcnow
+from tenants.db import Base, BigId, TenantOwned, UTCDateTime
 
 KINDS = ("smart_plug", "din_rail", "clamp", "other")
 STATUSES = ("active", "pending", "retired")

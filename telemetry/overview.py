@@ -14,7 +14,7 @@ from telemetry.models import Device
 from telemetry.queries import is_online
 from telemetry.rollups import stored_quarters_by_device
 from telemetry.settling import settle_devices
-from tenants.db import utcnow
+from tenants.clock import utcnow
 from tenants.models import Tenant
 
 ATTENTION = {"offline": 0, "idle": 1, "running": 2, "off": 3, "unknown": 4}

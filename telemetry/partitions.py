@@ -1,11 +1,12 @@
 """Monthly partitions of the readings table on PostgreSQL: created ahead, dropped past retention."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from tenants.clock import utcnow
 from tenants.rls import enable_statements
 
 MONTHS_AHEAD = 3
@@ -49,7 +50,7 @@ def existing_partitions(connection: Connection) -> list[str]:
 
 def drop_expired_partitions(connection: Connection, keep_days: int, now: datetime | None = None) -> list[str]:
     """Drop whole partitions whose every reading is older than `keep_days` (the longest retention)."""
-    today = (now or datetime.now(timezone.utc)).date()
+    today = (now or utcnow()).date()
     cutoff = today - timedelta(days=keep_days)
     dropped = []
     for name in existing_partitions(connection):

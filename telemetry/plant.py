@@ -8,8 +8,9 @@ from sqlalchemy import JSON, Float, Index, Integer, String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from telemetry.analytics import Band, Shift, ShiftCalendar, Tariff
-from tenants.db import Base, BigId, TenantOwned, utcnow
-from tenants.errors import DomainError, N_
+from tenants.clock import utcnow
+from tenants.db import Base, BigId, TenantOwned
+from tenants.errors import N_, DomainError
 
 
 class TariffRow(TenantOwned, Base):

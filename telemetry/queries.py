@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from telemetry.models import Device, Reading
-from tenants.db import utcnow
+from tenants.clock import utcnow
 
 MAX_PAGE = 5000
 ONLINE_MIN_S = 600

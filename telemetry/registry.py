@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from telemetry import rollups
 from telemetry.models import KINDS, STATUSES, Device, DeviceCredential
 from tenants import credentials
-from tenants.db import utcnow
-from tenants.errors import Conflict, DomainError, N_, NotFound
+from tenants.clock import utcnow
+from tenants.errors import N_, Conflict, DomainError, NotFound
 from tenants.scoping import require_tenant_id
 from tenants.secrets import device_secret
 from tenants.validation import clean_name

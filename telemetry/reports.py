@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from telemetry import plant, registry, series
-from telemetry.settling import settle_devices
 from telemetry.analytics import Bucket
-from tenants.db import utcnow
-from tenants.errors import DomainError, N_
+from telemetry.settling import settle_devices
+from tenants.clock import utcnow
+from tenants.errors import N_, DomainError
 from tenants.models import Tenant
 
 BREAKDOWNS = ("none", "day", "week", "month")

@@ -14,8 +14,8 @@ from telemetry.day_rollups import day_buckets
 from telemetry.models import Device
 from telemetry.rollups import stored_quarters
 from telemetry.settling import settle_devices
-from tenants.db import utcnow
-from tenants.errors import DomainError, N_
+from tenants.clock import utcnow
+from tenants.errors import N_, DomainError
 from tenants.models import Tenant
 
 DAY_MULTIPLES = ("day", "week", "month")

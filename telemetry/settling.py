@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from telemetry.analytics import Bucket, DeviceSettings, affected_window, compute_quarter_buckets
 from telemetry.models import Device, Reading
 from telemetry.rollups import DayRollup, DirtyWindow, Rollup, mark_dirty
-from tenants.db import utcnow
+from tenants.clock import utcnow
 
 CHUNK = 200  # devices whose windows are deleted and written by one statement each
 

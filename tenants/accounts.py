@@ -7,8 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tenants import audit
-from tenants.db import utcnow
-from tenants.errors import DomainError, N_
+from tenants.clock import utcnow
+from tenants.errors import N_, DomainError
 from tenants.models import Membership, Tenant, User
 from tenants.passwords import check_password_rules, hash_password, verify_password
 from tenants.scoping import tenant_context

@@ -8,7 +8,8 @@ from sqlalchemy import ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from tenants import audit, credentials
-from tenants.db import Base, BigId, TenantOwned, utcnow
+from tenants.clock import utcnow
+from tenants.db import Base, BigId, TenantOwned
 from tenants.errors import NotFound
 from tenants.scoping import require_tenant_id, tenant_context
 from tenants.secrets import api_key_secret, secret_matches

@@ -7,7 +7,8 @@ from typing import Optional
 from sqlalchemy import JSON, ForeignKey, Index, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from tenants.db import Base, BigId, TenantOwned, utcnow
+from tenants.clock import utcnow
+from tenants.db import Base, BigId, TenantOwned
 
 EVENTS = (
     "login", "login_failed", "logout", "password_changed", "password_reset", "signup",

@@ -13,7 +13,8 @@ from typing import Callable
 from sqlalchemy import ForeignKey, String, delete, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from tenants.db import Base, BigId, utcnow
+from tenants.clock import utcnow
+from tenants.db import Base, BigId
 from tenants.secrets import hash_secret
 
 

@@ -22,11 +22,6 @@ NAMING = {
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
-def utcnow() -> datetime:
-    """Return the current time as an aware UTC datetime."""
-    return datetime.now(timezone.utc)
-
-
 class UTCDateTime(TypeDecorator):
     """A timestamp stored as UTC and always returned timezone-aware (SQLite forgets zones)."""
 

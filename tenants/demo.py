@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tenants import accounts
-from tenants.db import utcnow
+from tenants.clock import utcnow
 from tenants.models import Tenant
 
 DEMO_EMAIL = "demo@digital-factory.test"

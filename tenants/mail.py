@@ -11,7 +11,8 @@ from typing import Optional
 from sqlalchemy import String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from tenants.db import Base, BigId, utcnow
+from tenants.clock import utcnow
+from tenants.db import Base, BigId
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,8 @@ from typing import Optional
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tenants.db import Base, BigId, TenantOwned, utcnow
+from tenants.clock import utcnow
+from tenants.db import Base, BigId, TenantOwned
 
 ROLES = ("owner", "admin", "member")
 

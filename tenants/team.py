@@ -7,8 +7,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tenants import audit
-from tenants.db import utcnow
-from tenants.errors import Conflict, DomainError, Forbidden, N_, NotFound
+from tenants.clock import utcnow
+from tenants.errors import N_, Conflict, DomainError, Forbidden, NotFound
 from tenants.models import ROLES, Invitation, Membership, User
 from tenants.scoping import require_tenant_id, tenant_context
 from tenants.secrets import hash_secret, secret_matches, url_token

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -103,7 +104,7 @@ class Account:
 def make_account(db):
     """Create a verified company owner directly through the domain (no HTTP)."""
     from tenants import accounts
-    from tenants.db import utcnow
+    from tenants.clock import utcnow
 
     def make(name: str = "Acme Metall", email: str = "owner@acme.test", timezone: str = "Europe/Berlin",
              currency: str = "EUR", country: str = "DE") -> Account:
@@ -171,7 +172,7 @@ def sql(test_db, app):
 def make_member(db):
     """Add a verified user with a role to an existing company, directly through the domain."""
     from tenants import accounts
-    from tenants.db import utcnow
+    from tenants.clock import utcnow
     from tenants.models import Membership
 
     def make(account: Account, email: str, role: str = "member") -> Account:
@@ -196,6 +197,40 @@ def client_as(app):
         return new_client
 
     return make
+
+
+class FrozenClock:
+    """The application's clock stopped at one moment, moved only by the test."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, now: datetime) -> datetime:
+        """Stop the clock at `now` (aware); returns it."""
+        if now.tzinfo is None:
+            raise ValueError("the clock needs an aware datetime")
+        self.now = now
+        return now
+
+    def advance(self, **delta: float) -> datetime:
+        """Move the clock on, e.g. `advance(days=1)`; returns the new now."""
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    """The application's clock (tenants.clock), stopped at the machine's time when the test starts:
+    `clock.set(datetime(...))` fixes the day a test is about, `clock.advance(hours=2)` moves it."""
+    from tenants.clock import reset_clock, set_clock, system_now
+
+    frozen = FrozenClock(system_now())
+    set_clock(frozen)
+    yield frozen
+    reset_clock()
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from tenants import accounts, apikeys
+from tenants.clock import utcnow
 from tenants.errors import DomainError
 from tenants.migrate import upgrade
-from tenants.db import utcnow
 from tenants.models import Tenant
 from tenants.scoping import tenant_context
 from web.database import database

@@ -18,7 +18,7 @@ from flask.cli import with_appcontext
 
 from billing.demo import bill_demo_history
 from telemetry.demo_data import HISTORY_DAYS, LIVE_INTERVAL_S, ensure_demo, issue_feed_key, live_anchors, live_rounds
-from tenants.db import utcnow
+from tenants.clock import utcnow
 from tenants.scoping import tenant_context
 from web.database import database
 from web.simulate_cli import READINGS_PATH, Poster, live

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from telemetry import queries, series
 from telemetry.models import Device
+from tenants.clock import today_in, utcnow
 from tenants.models import Tenant
 
 
@@ -33,7 +34,7 @@ def instant_arg(args: Mapping[str, str], name: str, default: datetime) -> dateti
 
 def readings_body(session: Session, device: Device, args: Mapping[str, str]) -> dict:
     """Stored readings from `from` to `to` (default the last 24 h), `limit` a page, continuing after `after`."""
-    end = instant_arg(args, "to", datetime.now(timezone.utc) + timedelta(minutes=5))
+    end = instant_arg(args, "to", utcnow() + timedelta(minutes=5))
     start = instant_arg(args, "from", end - timedelta(days=1))
     after = instant_arg(args, "after", start - timedelta(seconds=1)) if args.get("after") else None
     raw_limit = args.get("limit", "1000")
@@ -50,7 +51,7 @@ def series_body(session: Session, tenant: Tenant, device: Device, args: Mapping[
     """Figures per bucket (`resolution` 15min|hour|day|week|month, or raw readings) from `from` to `to`
     (local dates, inclusive, or RFC 3339 instants; default today). May write rollups: commit after."""
     zone = ZoneInfo(tenant.timezone)
-    today = datetime.now(zone).date().isoformat()
+    today = today_in(zone).isoformat()
     start = series.parse_bound(args.get("from", today), zone, is_end=False)
     end = series.parse_bound(args.get("to", args.get("from", today)), zone, is_end=True)
     resolution = args.get("resolution", "hour")

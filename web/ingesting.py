@@ -12,7 +12,7 @@ from limits import parse as _parse_limit
 
 from telemetry.ingest import MAX_READINGS, CredentialCache, IngestOutcome, IngestSource, authenticate, ingest
 from telemetry.readings import ParseContext, ParseResult, PayloadError
-from tenants.db import utcnow
+from tenants.clock import utcnow
 from web.auth import bind_tenant
 from web.database import commit, db_session
 from web.extensions import limiter

@@ -15,13 +15,14 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import click
 import requests
 
 from telemetry.simulator import PROFILES, simulate
+from tenants.clock import utcnow
 
 READINGS_PATH = "/api/v1/readings"
 BATCH_SIZE = 500
@@ -34,8 +35,7 @@ BACKOFF_MAX_S = 60.0
 Round = tuple[datetime, list[dict]]
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
+_now = utcnow
 
 
 def retry_after(response: requests.Response) -> float | None:

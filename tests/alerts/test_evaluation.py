@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from jobs.registry import JOBS
 from jobs.scheduler import run_once
 from telemetry import alerts
-from tenants.db import utcnow
+from tenants.clock import utcnow
 from tenants.scoping import tenant_context
 from tests.alerts.conftest import BASE, alert_rows, evaluate, make_plant, open_kinds, store
 

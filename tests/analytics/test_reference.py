@@ -6,16 +6,16 @@ import json
 import random
 import time
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from telemetry.analytics import (Bucket, DeviceSettings, Point, Tariff, aggregate,
                                  compute_buckets, compute_quarter_buckets)
+from tests.support import FIXTURES
 
 from ._util import close, window_points
 
-REF = Path(__file__).resolve().parents[3] / "shared" / "reference"
+REF = FIXTURES / "reference"
 NOW = 2_000_000_000.0
 DURATIONS = ("seconds", "running_s", "idle_s", "off_s", "nodata_s")
 AMOUNTS = ("energy_wh", "running_wh", "idle_wh", "off_wh", "cost")

@@ -1,19 +1,19 @@
 """The reference trace posted through the ingest API reproduces every daily figure of
-shared/reference/cnc_berlin_spring.expected.json, whatever order the readings arrive in."""
+tests/fixtures/reference/cnc_berlin_spring.expected.json, whatever order the readings arrive in."""
 from __future__ import annotations
 
 import csv
 import json
 import random
-from pathlib import Path
 
 import pytest
 
 from telemetry import registry
 from tenants import apikeys
 from tenants.scoping import tenant_context
+from tests.support import FIXTURES
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
+REFERENCE = FIXTURES / "reference"
 EXPECTED = json.loads((REFERENCE / "cnc_berlin_spring.expected.json").read_text())
 DURATIONS = ("running_s", "idle_s", "off_s", "nodata_s")
 AMOUNTS = ("energy_wh", "running_wh", "idle_wh", "off_wh", "cost")

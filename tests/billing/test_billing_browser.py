@@ -6,21 +6,20 @@ import pytest
 
 from billing import notices
 from tenants import accounts
-from tenants.db import utcnow
+from tenants.clock import utcnow
 from tenants.models import Tenant
 from tenants.scoping import tenant_context
-from tests.billing.test_billing_pages import (  # noqa: F401 - installed: a fixture
-    _month_so_far, _october_invoice, fix_billing_clock, installed,
-)
+from tests.billing.test_billing_pages import NOW, _month_so_far, _october_invoice, installed  # noqa: F401 - installed: a fixture
 from tests.support.browser import assert_fits_phone, log_in_on_phone, shoot
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
+def fixed_clock(clock):
     """The same fixed "today" and "now" as the page tests."""
-    fix_billing_clock(monkeypatch)
+    clock.set(NOW)
+    return clock
 
 
 def test_billing_on_a_phone(live_server, db, owner, installed, new_context, screenshot,  # noqa: F811

@@ -27,18 +27,11 @@ NOW = datetime(2026, 11, 11, 9, tzinfo=timezone.utc)
 CLOSED_AT = datetime(2026, 11, 1, 6, tzinfo=timezone.utc)  # October's invoice, due on 15 November
 
 
-def fix_billing_clock(monkeypatch) -> None:
-    """The billing pages' "today" is TODAY and their "now" is NOW."""
-    from blueprints import billing
-
-    monkeypatch.setattr(billing, "local_today", lambda tenant: TODAY)
-    monkeypatch.setattr(billing, "utcnow", lambda: NOW)
-
-
 @pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
-    """Every test of this module sees the billing pages on TODAY (see fix_billing_clock)."""
-    fix_billing_clock(monkeypatch)
+def fixed_clock(clock):
+    """Every test of this module runs on TODAY, at NOW."""
+    clock.set(NOW)
+    return clock
 
 
 def _html(response) -> str:
@@ -227,12 +220,10 @@ def test_past_due_banner_on_every_page(owner_client, db, owner):
     assert "Payment failed" in page and "The last payment attempt failed: Your card was declined." in page
 
 
-def test_open_invoice_past_due_shows_the_banner(owner_client, db, owner, monkeypatch):
-    from blueprints import billing
-
+def test_open_invoice_past_due_shows_the_banner(owner_client, db, owner, clock):
     invoice_id = _october_invoice(db, owner)  # due on 15 November
     assert "past-due" not in _html(owner_client.get("/"))
-    monkeypatch.setattr(billing, "utcnow", lambda: datetime(2026, 11, 16, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 11, 16, tzinfo=timezone.utc))
     html = _html(owner_client.get("/"))
     assert "Invoice DF-2026-000001 is past due." in html and f"/billing/invoices/{invoice_id}" in html
     assert "Overdue" in _text(owner_client.get("/billing/"))
@@ -313,7 +304,7 @@ def test_card_context_follows_the_stripe_settings(app_config, db, owner):
 @pytest.fixture
 def admin_client(db, client_as):
     """A logged-in platform admin without a company."""
-    from tenants.db import utcnow
+    from tenants.clock import utcnow
 
     with db.session() as session:
         admin = accounts.find_user(session, "ops@platform.test") or accounts.create_user(

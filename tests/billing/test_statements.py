@@ -62,6 +62,17 @@ class World:
     admin_email: str = "ops@platform.test"
 
 
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
+"""October is the newest finished month; November is not over."""
+
+
+@pytest.fixture(autouse=True)
+def november(clock):
+    """Every test of this module runs on NOW."""
+    clock.set(NOW)
+    return clock
+
+
 def paid_during(month: date) -> datetime:
     """A moment in the month (revenue is filed under the month its invoice was paid in)."""
     return datetime(month.year, month.month, 20, 9, 0, tzinfo=timezone.utc)

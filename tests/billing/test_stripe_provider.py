@@ -20,7 +20,7 @@ from billing.models import BillingAccount, BillingNotice, Invoice, ProviderEvent
 from billing.payment_jobs import charge_due_invoices, mail_billing_notices
 from billing.providers import LocalProvider, provider_from_settings
 from billing.stripe_provider import StripeProvider
-from tenants.db import utcnow
+from tenants.clock import utcnow
 from tenants.models import Tenant
 from tenants.scoping import tenant_context
 from tests.conftest import PASSWORD, csrf_token, post_form

@@ -12,7 +12,7 @@ import pytest
 
 from telemetry.demo_data import MACHINES, _Remembering, continuation
 from telemetry.simulator import simulate
-from tenants.db import utcnow
+from tenants.clock import utcnow
 from tests.conftest import login
 from tests.demo.conftest import DAYS, assert_counters_continue, readings_by_device
 

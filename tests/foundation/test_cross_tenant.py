@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tenants import apikeys, team
-from tenants.db import tenant_owned_tables, utcnow
+from tenants.clock import utcnow
+from tenants.db import tenant_owned_tables
 from tenants.models import Invitation, Membership
 from tenants.scoping import tenant_context
 from tests.conftest import csrf_token, login

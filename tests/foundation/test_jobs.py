@@ -9,7 +9,7 @@ from jobs import lease
 from jobs.registry import JOBS, Job, purge_expired_invitations
 from jobs.scheduler import build_scheduler, run_once
 from tenants import team
-from tenants.db import utcnow
+from tenants.clock import utcnow
 from tenants.models import Invitation, Membership
 from tenants.scoping import tenant_context
 

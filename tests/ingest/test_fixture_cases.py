@@ -1,16 +1,16 @@
-"""Every case of shared/fixtures/devices/cases.json, posted over HTTP, stores exactly its readings."""
+"""Every case of tests/fixtures/devices/cases.json, posted over HTTP, stores exactly its readings."""
 from __future__ import annotations
 
 import json
 import math
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from tests.ingest.conftest import stored_readings
+from tests.support import FIXTURES
 
-CASES_FILE = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "devices" / "cases.json"
+CASES_FILE = FIXTURES / "devices" / "cases.json"
 CASES = json.loads(CASES_FILE.read_text())["cases"]
 FIELDS = ("power_w", "energy_wh", "voltage_v", "current_a", "power_factor")
 

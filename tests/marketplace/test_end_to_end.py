@@ -18,7 +18,7 @@ from marketplace.models import Installation
 from marketplace.webhooks import Sender
 from telemetry import registry
 from tenants import accounts
-from tenants.db import utcnow
+from tenants.clock import utcnow
 from tenants.scoping import tenant_context
 from tests.analytics_pages.conftest import iso, post_readings
 from tests.conftest import PASSWORD, login, post_form

@@ -442,7 +442,7 @@ def test_dashboard_shows_the_five_newest(db, owner, owner_client, publish, machi
     installation_id = _installed(db, owner, publish, machines, owner_client)
     from datetime import timedelta
 
-    from tenants.db import utcnow
+    from tenants.clock import utcnow
 
     start = utcnow()
     with tenant_context(owner.tenant_id), db.session() as session:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from marketplace import modules, partner_members
 from marketplace.models import Partner, PartnerMember
 from tenants import accounts
-from tenants.db import utcnow
+from tenants.clock import utcnow
 from tenants.errors import Conflict, DomainError, Forbidden, NotFound
 from tenants.models import User
 from tests.conftest import PASSWORD, post_form

@@ -7,7 +7,7 @@ import pytest
 
 from marketplace import modules
 from tenants import accounts
-from tenants.db import utcnow
+from tenants.clock import utcnow
 from tenants.models import User
 from tests.conftest import PASSWORD
 from tests.support.browser import assert_fits_phone, log_in_on_phone, shoot

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from marketplace import modules, signing, webhooks
 from marketplace.models import Installation, Module, Partner, WebhookDelivery
 from tenants import accounts
-from tenants.db import utcnow
+from tenants.clock import utcnow
 from tenants.models import User
 from tests.conftest import PASSWORD, post_form
 from tests.marketplace.test_manifest import GOOD

@@ -14,7 +14,7 @@ from marketplace import installations, outbound, webhooks
 from marketplace.models import Module, WebhookDelivery
 from marketplace.signing import module_secret
 from telemetry import registry
-from tenants.db import utcnow
+from tenants.clock import utcnow
 from tenants.scoping import tenant_context
 from tests.marketplace.support import UNIT_MANIFEST, install, publish_module, serve_receiver
 

@@ -8,13 +8,13 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from functools import cache
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from telemetry.parsers import emoncms, influx, native, senml, shelly, tasmota, thingsboard, urlquery
 from telemetry.readings import NormalizedReading, ParseContext, ParseResult, PayloadError, validate
+from tests.support import FIXTURES
 
 BERLIN = ZoneInfo("Europe/Berlin")
 RECEIVED = datetime(2026, 5, 4, 8, 1, tzinfo=timezone.utc)
@@ -37,8 +37,8 @@ ROUTES: list[tuple[str, Route]] = [
 
 @cache
 def fixture_cases() -> list[dict]:
-    """The cases of the shared device fixtures (/work/shared, next to the repository)."""
-    path = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "devices" / "cases.json"
+    """The cases of the device fixtures (tests/fixtures/devices/cases.json)."""
+    path = FIXTURES / "devices" / "cases.json"
     return json.loads(path.read_text(encoding="utf-8"))["cases"]
 
 
