@@ -141,7 +141,8 @@ def _check_today(page, device_id: int, overview_row: dict) -> None:
 
 def test_overview_and_machine_page(live_server, factory_floor, page, new_context, screenshot, console_errors):
     url, lathe_id = live_server, factory_floor.devices["Lathe 1"]
-    page.clock.install()  # timers under test control: the 30 s refresh is checked without waiting
+    # timers under test control (the 30 s refresh is checked without waiting), from the app's "now"
+    page.clock.install(time=datetime.now(timezone.utc))
     page.set_viewport_size(PHONE)
     _login(page, url, factory_floor.owner_email)
     body = _check_overview(page, screenshot)

@@ -20,6 +20,7 @@ Helpers for the phone-sized tests:
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 import shutil
 from pathlib import Path
 
@@ -106,6 +107,10 @@ def new_context(browser, console_errors):
     def make(**options):
         options = {"viewport": DESKTOP, "locale": "en-US", "timezone_id": "Europe/Berlin", **options}
         context = browser.new_context(**options)
+        if os.environ.get("TEST_CLOCK_SHIFT_DAYS", "").strip():
+            # the run with the clock moved ahead (tests/support/shifted_clock): pages' scripts see the
+            # same "now" as the app instead of Chromium's own clock
+            context.clock.install(time=datetime.now(timezone.utc))
         context.set_default_timeout(TIMEOUT_MS)
         _watch(context, console_errors)
         contexts.append(context)
