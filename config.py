@@ -58,6 +58,8 @@ class Settings:
     ingest_device_limit: str | None = None
     ingest_tenant_limit: str | None = None
     ingest_credential_cache_s: float | None = None
+    auth_failure_limit: str | None = None
+    """Failed credential attempts allowed per client address (`limits` notation, e.g. 60/minute)."""
     database_timeout_s: float = 30.0
     """How long a SQLite connection waits for another writer's lock before the request fails (503)."""
     extra: dict = field(default_factory=dict)
@@ -90,5 +92,6 @@ class Settings:
             ingest_tenant_limit=env.get("INGEST_TENANT_LIMIT") or None,
             ingest_credential_cache_s=float(env["INGEST_CREDENTIAL_CACHE_SECONDS"])
             if env.get("INGEST_CREDENTIAL_CACHE_SECONDS") else None,
+            auth_failure_limit=env.get("AUTH_FAILURE_LIMIT") or None,
             database_timeout_s=_positive(env.get("DATABASE_TIMEOUT_S"), 30.0),
         )

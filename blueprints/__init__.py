@@ -10,8 +10,8 @@ def register_blueprints(app: Flask) -> None:
     """Attach every blueprint to the app and add the capabilities' pages to the navigation."""
     from blueprints import (
         account, admin, admin_billing, admin_modules, admin_payouts, alerts, api_partner, api_v1, auth, billing,
-        billing_card, billing_webhooks, dashboard, device_gateways, devices, docs, health, ingest, ingest_compat, machines, marketplace,
-        partner_members, partner_statements, partners, reports, settings, team,
+        billing_card, billing_webhooks, dashboard, device_gateways, devices, docs, health, ingest, ingest_emoncms,
+        ingest_influx, machines, marketplace, partner_members, partner_statements, partners, reports, settings, team,
     )
     from blueprints import settings_plant  # noqa: F401  (nests the Tariff and Shifts tabs in settings)
     from web.extensions import csrf
@@ -23,7 +23,7 @@ def register_blueprints(app: Flask) -> None:
                    partner_statements, partner_members, billing, billing_card, docs):
         app.register_blueprint(module.bp)
     # device ingest: device tokens and gateway keys, no cookies, so CSRF does not apply
-    for module in (ingest, ingest_compat):
+    for module in (ingest, ingest_emoncms, ingest_influx):
         csrf.exempt(module.bp)
         app.register_blueprint(module.bp)
     # tenant API: API keys, or a session whose unsafe requests api_v1 checks for the CSRF header

@@ -19,6 +19,7 @@ from tenants.models import Tenant
 from tenants.secrets import hash_secret
 from web.api import json_object, page_arg
 from web.auth import bearer_token, bind_tenant
+from web.auth_failures import note_failed_attempt, refuse_while_guessing
 from web.database import commit, db_session
 from web.device_data import readings_body, series_body
 from web.extensions import limiter
@@ -41,8 +42,10 @@ limiter.limit(INSTALLATION_LIMIT, key_func=_installation_key)(bp)
 def _authenticate():
     token = bearer_token()
     session = db_session()
+    refuse_while_guessing()
     installation = tokens.authenticate(session, token) if token else None
     if installation is None:
+        note_failed_attempt()
         abort(401, description="send `Authorization: Bearer <installation token>` of an active installation")
     module = session.get(Module, installation.module_id)
     if module.status != "published":

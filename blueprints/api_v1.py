@@ -7,8 +7,9 @@ from flask_wtf.csrf import CSRFError
 
 from blueprints import api_alerts, api_analytics, api_devices
 from tenants import apikeys
-from web.auth import SAFE_METHODS, bearer_token, bind_api_key, bind_session_user
 from web.api import api_tenant, require_write
+from web.auth import SAFE_METHODS, bearer_token, bind_api_key, bind_session_user
+from web.auth_failures import note_failed_attempt, refuse_while_guessing
 from web.database import commit, db_session
 from web.extensions import csrf, limiter
 
@@ -30,7 +31,9 @@ limiter.limit(API_LIMIT, key_func=_api_caller_key)(bp)
 def _authenticate():
     token = bearer_token()
     if token is not None:
+        refuse_while_guessing()
         if not bind_api_key(token):
+            note_failed_attempt()
             abort(401, description="invalid API key")
         g.api_role = "admin"
         return None

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from blueprints.device_forms import DeviceForm
 from blueprints.forms import ConfirmForm, form_status, page_number
+from telemetry import device_status
 from telemetry import queries, registry
 from tenants.errors import Conflict, DomainError, N_
 from web.auth import role_required, tenant_required
@@ -27,7 +28,8 @@ def render_device(device, token: str | None = None, form: DeviceForm | None = No
     charts = url_for("machines.show", device_id=device.id) if "machines.show" in current_app.view_functions else None
     return render_template(
         "devices/show.html", device=device, token=token, snippets=snippets, online=queries.is_online(device),
-        form=form or DeviceForm.for_device(device), server=server_address(base_url), charts_url=charts), status
+        form=form or DeviceForm.for_device(device), server=server_address(base_url), charts_url=charts,
+        reported=device_status.facts(device.reported_status)), status
 
 
 @bp.get("/devices")

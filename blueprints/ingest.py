@@ -6,17 +6,17 @@ from flask import Blueprint, jsonify, request
 
 from telemetry.parsers import native, senml, shelly, tasmota, thingsboard, urlquery
 from web.auth import bearer_token
-from web.ingesting import IngestAnswer, receive
+from web.ingesting import IngestAnswer, inflate_request_body, receive
 
 bp = Blueprint("ingest", __name__)
+bp.before_request(inflate_request_body)
 
 
 def _answer(answer: IngestAnswer, success_status: int | None = None):
     status = success_status if success_status and answer.status == 202 else answer.status
     response = jsonify(answer.json())
     response.status_code = status
-    if answer.retry_after:
-        response.headers["Retry-After"] = str(answer.retry_after)
+    response.headers.update(answer.headers())
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="devices"'
     return response

@@ -1,24 +1,22 @@
 """The one path every ingest format takes after parsing: authenticate, check, resolve devices, store."""
 from __future__ import annotations
 
-import threading
-import time
-import weakref
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
-from typing import Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, case, event, select, update
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.orm import Session
 
-from telemetry.analytics import IDLE, OFF, RUNNING, DeviceSettings, state_of
 from telemetry import registry
+from telemetry.analytics import IDLE, OFF, RUNNING, DeviceSettings, state_of
+from telemetry.credential_cache import CredentialCache
+from telemetry.device_status import is_status_only, status_values, store_reported
 from telemetry.models import Device, DeviceCredential
 from telemetry.parsers import MEASURES
-from telemetry.rollups import mark_dirty
 from telemetry.readings import NormalizedReading, ParseResult, Rejection, validate
+from telemetry.rollups import mark_dirty
 from telemetry.storage import insert_readings
 from tenants import credentials
 from tenants.clock import utcnow
@@ -74,104 +72,34 @@ class IngestOutcome:
     duplicates: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     pending_devices: list[str] = field(default_factory=list)
+    device_status: int = 0
+    """Items without power or energy, kept as their device's reported status instead of as readings."""
 
     def as_json(self) -> dict:
-        """The answer body DESIGN.md specifies."""
-        return {"accepted": self.accepted, "duplicates": self.duplicates,
+        """The answer body DESIGN.md specifies (with `device_status` when items were status only)."""
+        body = {"accepted": self.accepted, "duplicates": self.duplicates,
                 "rejected": [{"index": r.index, "error": r.error} for r in self.rejected]}
+        if self.device_status:
+            body["device_status"] = self.device_status
+        return body
 
 
-class CredentialCache:
-    """A short-lived in-process memory of authenticated device tokens and gateway keys, so that a
-    device posting again within `ttl` seconds costs no credential lookup.
-
-    Keyed by the secret's SHA-256; holds only what IngestSource carries. A revocation made in this
-    process evicts the credential at once (tenants.credentials.on_unregister); one made in another
-    process takes effect here when the entry expires, at most `ttl` seconds later. Changes to a
-    device's thresholds or input map, or to the tenant's zone or retention, show after at most
-    `ttl` seconds too. `ttl` 0 turns the cache off."""
-
-    def __init__(self, ttl: float = 5.0, max_entries: int = 50_000, clock: Callable[[], float] = time.monotonic) -> None:
-        self.ttl, self.max_entries, self.clock = ttl, max_entries, clock
-        self._entries: dict[str, tuple[float, IngestSource]] = {}
-        self._lock = threading.Lock()
-        _CACHES.add(self)
-
-    def get(self, digest: str) -> IngestSource | None:
-        """The cached source of a secret's hash, unless expired."""
-        entry = self._entries.get(digest)
-        if entry is None:
-            return None
-        if entry[0] <= self.clock():
-            with self._lock:
-                if self._entries.get(digest) is entry:
-                    del self._entries[digest]
-            return None
-        return entry[1]
-
-    def put(self, digest: str, source: IngestSource) -> None:
-        """Remember a source authenticated just now."""
-        if self.ttl <= 0:
-            return
-        now = self.clock()
-        with self._lock:
-            if len(self._entries) >= self.max_entries:
-                self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
-                if len(self._entries) >= self.max_entries:
-                    self._entries.clear()
-            self._entries[digest] = (now + self.ttl, source)
-
-    def forget(self, kind: str, credential_id: int) -> None:
-        """Drop every entry of a credential (revoked in this process)."""
-        self.forget_where(lambda source: source.credential_id == credential_id and source.kind == kind)
-
-    def forget_where(self, predicate: Callable[[IngestSource], bool]) -> None:
-        """Drop the entries whose source matches."""
-        with self._lock:
-            for digest, (_, source) in list(self._entries.items()):
-                if predicate(source):
-                    del self._entries[digest]
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-_CACHES: "weakref.WeakSet[CredentialCache]" = weakref.WeakSet()
-
-
-def _forget_everywhere(predicate: Callable[[IngestSource], bool]) -> None:
-    for known in list(_CACHES):
-        known.forget_where(predicate)
-
-
-# Changes made in this process show at once: revocations, and ORM changes of a device (thresholds,
-# input map, status) or of a tenant (zone, retention). Core UPDATEs, as ingest's own, fire nothing.
-credentials.on_unregister(lambda kind, credential_id: _forget_everywhere(
-    lambda source: source.credential_id == credential_id and source.kind == kind))
-
-
-@event.listens_for(Device, "after_update")
-@event.listens_for(Device, "after_delete")
-def _device_changed(_mapper, _connection, device: Device) -> None:
-    _forget_everywhere(lambda source: source.device is not None and source.device.id == device.id)
-
-
-@event.listens_for(Tenant, "after_update")
-def _tenant_changed(_mapper, _connection, tenant: Tenant) -> None:
-    _forget_everywhere(lambda source: source.tenant_id == tenant.id)
+def cached_source(secret: str | None, cache: CredentialCache | None) -> IngestSource | None:
+    """The source of a secret authenticated less than `cache.ttl` seconds ago, else None (no query)."""
+    if cache is None or not secret or len(secret) != 32:
+        return None
+    return cache.get(hash_secret(secret))
 
 
 def authenticate(session: Session, secret: str | None, cache: CredentialCache | None = None) -> IngestSource | None:
     """The source of a device token or gateway key, or None when it is not a live credential.
     With a cache, a secret authenticated less than `cache.ttl` seconds ago costs no query."""
+    source = cached_source(secret, cache)
+    if source is not None:
+        return source
     if not secret or len(secret) != 32:
         return None
     digest = hash_secret(secret)
-    if cache is not None:
-        source = cache.get(digest)
-        if source is not None:
-            return source
     ref = credentials.resolve(session, secret, ("device", "gateway"))
     if ref is None:
         return None
@@ -209,20 +137,33 @@ def ingest(session: Session, source: IngestSource, parsed: ParseResult, received
     outcome = IngestOutcome(rejected=list(checked.rejected))
     devices = _devices_for(session, source, checked, outcome)
     rows: dict[tuple[int, datetime], dict] = {}
+    reported: dict[int, tuple[datetime, dict]] = {}
     candidates = 0
     for index, reading in checked.items:
         device = devices.get(index)
         if device is None:
             continue
-        candidates += 1
         if source.kind == "gateway" and device.input_map:
             reading = apply_input_map(reading, device.input_map)
+        if is_status_only(reading):
+            _note_reported(reported, device.id, reading)
+            outcome.device_status += 1
+            continue
+        candidates += 1
         rows.setdefault((device.id, reading.ts), _row(source.tenant_id, device.id, reading, received_at))
     outcome.rejected.sort(key=lambda r: r.index)
+    store_reported(session, reported, received_at)
     inserted = store_rows(session, list(rows.values()), received_at, {d.id: d for d in devices.values()})
     outcome.accepted = len(inserted)
     outcome.duplicates = candidates - outcome.accepted
     return outcome
+
+
+def _note_reported(reported: dict[int, tuple[datetime, dict]], device_id: int, reading: NormalizedReading) -> None:
+    """Add a status-only reading to its device's report (a later time's values win)."""
+    at, values = reported.get(device_id, (reading.ts, {}))
+    new = status_values(reading)
+    reported[device_id] = (max(at, reading.ts), {**values, **new} if reading.ts >= at else {**new, **values})
 
 
 def store_rows(session: Session, rows: list[dict], received_at: datetime, devices: dict) -> list[tuple]:

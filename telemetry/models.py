@@ -43,6 +43,9 @@ class Device(TenantOwned, Base):
     state_since: Mapped[Optional[datetime]] = mapped_column(nullable=True)
     # when the device stopped being pending (billing counts its days from then); None while pending
     active_since: Mapped[Optional[datetime]] = mapped_column(nullable=True)
+    # what the device last said about itself in posts without power or energy (relay, Wi-Fi, uptime)
+    reported_status: Mapped[Optional[dict]] = mapped_column(JSON, nullable=True)
+    reported_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
 
 
 class DeviceCredential(TenantOwned, Base):

@@ -61,4 +61,5 @@ def device_json(device: Device, now: datetime | None = None) -> dict:
             "max_gap_s": device.max_gap_s, "input_map": device.input_map or {}, "status": device.status,
             "created_at": iso(device.created_at), "last_reading_at": iso(device.last_reading_at),
             "last_seen_at": iso(device.last_seen_at), "last_power_w": device.last_power_w,
-            "online": is_online(device, now)}
+            "online": is_online(device, now), "reported_status": device.reported_status or {},
+            "reported_at": iso(device.reported_at)}

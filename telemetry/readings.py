@@ -116,6 +116,11 @@ def to_number(value: object, name: str, *, text: bool = False) -> float:
     return number
 
 
+def is_decimal_text(value: object) -> bool:
+    """Whether `value` is a string holding one decimal number (such as "12", "-1.5e3")."""
+    return isinstance(value, str) and len(value.strip()) <= 64 and _DECIMAL.fullmatch(value.strip()) is not None
+
+
 def epoch_to_datetime(value: int | float, nanos_per_unit: int | None = None, name: str = "ts") -> datetime:
     """The UTC time of an epoch number in the given unit (nanoseconds per unit); without a unit,
     seconds, then milliseconds above 1e11, microseconds above 1e14, nanoseconds above 1e17."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -13,7 +13,7 @@ from tenants.errors import DomainError
 from tenants.scoping import TenantContextError
 
 log = logging.getLogger(__name__)
-JSON_PREFIXES = ("/api/", "/input/", "/write", "/ping", "/health")
+JSON_PREFIXES = ("/api/", "/input/", "/write", "/query", "/ping", "/health")
 RETRY_AFTER_S = "5"
 
 
@@ -35,6 +35,20 @@ def error_response(status: int, message: str, **extra):
         return f"{status} {message}", status, {"Content-Type": "text/plain; charset=utf-8"}
 
 
+def exception_headers(exc: HTTPException) -> dict[str, str]:
+    """The headers an HTTP error carries besides its body's type: Allow (405), Retry-After (429, 503),
+    WWW-Authenticate (401)."""
+    return {name: value for name, value in exc.get_headers() if name.lower() != "content-type"}
+
+
+def with_headers(response, headers: dict[str, str]) -> Response:
+    """`response` (a response or a (body, status) pair) as a Response with `headers` added."""
+    response = make_response(response)
+    for name, value in headers.items():
+        response.headers[name] = value
+    return response
+
+
 def domain_message(exc: DomainError) -> str:
     """The translated message of a domain error."""
     return gettext(exc.message, **exc.params)
@@ -45,8 +59,9 @@ def init_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
-        response = error_response(exc.code or 500, exc.description if wants_json() else _page_text(exc))
-        if exc.code == 429 and not isinstance(response, tuple):
+        response = with_headers(error_response(exc.code or 500, exc.description if wants_json() else _page_text(exc)),
+                                exception_headers(exc))
+        if exc.code == 429:
             response.headers.setdefault("Retry-After", "60")
         return response
 
@@ -62,12 +77,8 @@ def init_errors(app: Flask) -> None:
     @app.errorhandler(DBAPIError)
     def _database_down(exc: DBAPIError):
         log.error("database unavailable: %s", exc.__class__.__name__)
-        response = error_response(503, gettext("The service is briefly unavailable. Please retry shortly."))
-        if isinstance(response, tuple):
-            body, status = response
-            return body, status, {"Retry-After": RETRY_AFTER_S}
-        response.headers["Retry-After"] = RETRY_AFTER_S
-        return response
+        return with_headers(error_response(503, gettext("The service is briefly unavailable. Please retry shortly.")),
+                            {"Retry-After": RETRY_AFTER_S})
 
     @app.errorhandler(IntegrityError)
     def _conflict(exc: IntegrityError):

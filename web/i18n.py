@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, g, request, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_timedelta, get_locale
 from flask_login import current_user
 
 from web.extensions import babel
@@ -45,4 +45,5 @@ def init_i18n(app: Flask, root_path: str) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", f"{root_path}/translations")
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale, format_date=format_date,
-                                 format_datetime=format_datetime)
+                                 format_datetime=format_datetime, format_decimal=format_decimal,
+                                 format_timedelta=format_timedelta)

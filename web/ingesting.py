@@ -2,25 +2,27 @@
 parse, store, commit. Each blueprint only says where the secret is and how to answer."""
 from __future__ import annotations
 
+import io
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Callable
 
-from flask import current_app, g
-from limits import parse as _parse_limit
+from flask import abort, current_app, g, request
 
-from telemetry.ingest import MAX_READINGS, CredentialCache, IngestOutcome, IngestSource, authenticate, ingest
+from telemetry.credential_cache import CredentialCache
+from telemetry.inflate import CONTENT_ENCODINGS, InflatedTooLarge, NotInflatable, inflate, wbits_for
+from telemetry.ingest import MAX_READINGS, IngestOutcome, IngestSource, authenticate, cached_source, ingest
 from telemetry.readings import ParseContext, ParseResult, PayloadError
 from tenants.clock import utcnow
 from web.auth import bind_tenant
+from web.auth_failures import MESSAGE as GUESSING_MESSAGE
+from web.auth_failures import guessing_wait, note_failed_attempt
 from web.database import commit, db_session
-from web.extensions import limiter
+from web.extensions import limiter, parse_limit
 
 DEFAULT_DEVICE_LIMIT = "600/minute"
 DEFAULT_TENANT_LIMIT = "6000/minute"
 DEFAULT_CREDENTIAL_CACHE_S = 5.0
-parse_limit = lru_cache(maxsize=64)(_parse_limit)
 
 
 @dataclass
@@ -32,12 +34,53 @@ class IngestAnswer:
     error: str | None = None
     retry_after: int | None = None
 
+    def headers(self) -> dict[str, str]:
+        """Retry-After when the device should wait before trying again."""
+        return {"Retry-After": str(self.retry_after)} if self.retry_after else {}
+
     def json(self) -> dict:
         """The JSON body DESIGN.md specifies (with `error` when the request failed as a whole)."""
         body = self.outcome.as_json()
         if self.error:
             body["error"] = self.error
         return body
+
+
+def body_limit() -> int:
+    """The most bytes a device request body may have, inflated (the app's MAX_CONTENT_LENGTH)."""
+    return current_app.config["MAX_CONTENT_LENGTH"]
+
+
+def inflated(data: bytes, wbits: int) -> bytes:
+    """`data` inflated within the body limit: 413 past it, 400 for a broken stream."""
+    try:
+        return inflate(data, wbits, body_limit())
+    except InflatedTooLarge as exc:
+        abort(413, description=str(exc))
+    except NotInflatable as exc:
+        abort(400, description=str(exc))
+
+
+def inflate_request_body() -> None:
+    """Before an ingest view: a body sent with Content-Encoding gzip or deflate (chunked or not) is
+    inflated and put back as the request's body, so every format and form parser reads plain bytes.
+    An encoding we do not know answers 415."""
+    encoding = request.headers.get("Content-Encoding", "").strip().lower()
+    if encoding in ("", "identity"):
+        return
+    data = request.get_data(cache=False)
+    # the 1.x InfluxDB client labels even its bodiless requests (ping, query) gzip
+    wbits = wbits_for(encoding, data) if data else CONTENT_ENCODINGS.get(encoding)
+    if wbits is None:
+        abort(415, description=f"Content-Encoding {encoding[:40]!r} is not supported: send gzip, deflate or identity")
+    body = inflated(data, wbits) if data else b""
+    environ = request.environ
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ.pop("HTTP_CONTENT_ENCODING", None)
+    environ.pop("HTTP_TRANSFER_ENCODING", None)
+    for cached in ("stream", "content_length", "form", "values", "files"):
+        request.__dict__.pop(cached, None)
 
 
 def _limits() -> tuple[str, str]:
@@ -76,14 +119,30 @@ def _over_limit(source: IngestSource) -> int | None:
     return None
 
 
-def receive(secret: str | None, parse: Callable[[ParseContext], ParseResult], precision: str | None = None) -> IngestAnswer:
-    """Authenticate, parse and store one ingest request; a 2xx answer means committed."""
-    received_at = utcnow()
-    source = authenticate(db_session(), secret, credential_cache())
+def device_source(secret: str | None) -> IngestSource | IngestAnswer:
+    """The source of a device token or gateway key, bound as the request's tenant; else the answer
+    to give: 401, or 429 while this client address has failed too often."""
+    cache = credential_cache()
+    source = cached_source(secret, cache)  # a device posting again costs no guessing check either
     if source is None:
+        wait = guessing_wait()
+        if wait is not None:
+            return IngestAnswer(429, error=GUESSING_MESSAGE, retry_after=wait)
+        source = authenticate(db_session(), secret, cache)
+    if source is None:
+        note_failed_attempt()
         return IngestAnswer(401, error="invalid or revoked device token or gateway key")
     bind_tenant(source.tenant_id)
     g.ingest_source = source
+    return source
+
+
+def receive(secret: str | None, parse: Callable[[ParseContext], ParseResult], precision: str | None = None) -> IngestAnswer:
+    """Authenticate, parse and store one ingest request; a 2xx answer means committed."""
+    received_at = utcnow()
+    source = device_source(secret)
+    if isinstance(source, IngestAnswer):
+        return source
     wait = _over_limit(source)
     if wait is not None:
         return IngestAnswer(429, error="rate limit reached; retry later", retry_after=wait)
@@ -98,5 +157,5 @@ def receive(secret: str | None, parse: Callable[[ParseContext], ParseResult], pr
         return IngestAnswer(413, error=f"at most {MAX_READINGS} readings per request")
     outcome = ingest(db_session(), source, parsed, received_at)
     commit()
-    status = 202 if outcome.accepted or outcome.duplicates or not outcome.rejected else 422
+    status = 202 if outcome.accepted or outcome.duplicates or outcome.device_status or not outcome.rejected else 422
     return IngestAnswer(status, outcome)

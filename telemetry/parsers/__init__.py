@@ -123,10 +123,14 @@ def require_object(value: object, what: str = "item") -> dict:
     return value
 
 
-def parse_each(items: Iterable[T], build: Callable[[T], NormalizedReading]) -> ParseResult:
-    """Builds one reading per item; an ItemError becomes a Rejection with the item's index."""
+def parse_each(items: Iterable[T], build: Callable[[T], NormalizedReading],
+               skip: Callable[[T], bool] | None = None) -> ParseResult:
+    """Builds one reading per item (but those `skip` says hold nothing); an ItemError becomes a
+    Rejection with the item's index."""
     result = ParseResult(items=[], rejected=[])
     for index, item in enumerate(items):
+        if skip is not None and skip(item):
+            continue
         try:
             result.items.append((index, build(item)))
         except ItemError as exc:

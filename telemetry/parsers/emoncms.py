@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from telemetry.parsers import COMMON_ALIASES, FieldMap, make_reading, parse_each
 from telemetry.readings import (
-    ItemError, NormalizedReading, ParseContext, ParseResult, PayloadError, describe, load_json,
+    EPOCH, ItemError, NormalizedReading, ParseContext, ParseResult, PayloadError, describe, is_decimal_text, load_json,
     to_device_name, to_number, to_timestamp,
 )
 
@@ -25,6 +25,8 @@ EMONCMS_ALIASES: dict[str, str] = {
     "power1": "power_w", "p1": "power_w", "e1": "energy_wh",
 }
 POST_DATA_KEYS = ("json", "fulljson", "csv", "data")
+TRANSIT_S = 10
+"""How far a bulk post's `sentat` may be from our clock and still count as on time (see _reference)."""
 _NODE_JUNK = re.compile(r"[^\w\s.-]")
 _LOOSE_JUNK = re.compile(r"[^\w\s.:,-]")
 
@@ -57,38 +59,61 @@ def _loose_inputs(text: str) -> dict[str, str]:
     return {name: value for name, value in inputs.items() if value != "null"}
 
 
+def _post_time(value: object, ctx: ParseContext, text: bool) -> datetime:
+    """An input/post time as emoncms reads it: a number cut to whole seconds, else a date string;
+    none is the receive time in whole seconds (emoncms's time())."""
+    if value is None or value == "":
+        return EPOCH + timedelta(seconds=int(ctx.received_at.timestamp()))
+    if isinstance(value, (int, float)) or is_decimal_text(value):
+        try:
+            return EPOCH + timedelta(seconds=_whole_seconds(value, "time", text=text))
+        except OverflowError:
+            raise ItemError("time is out of range") from None
+    return to_timestamp(value, ctx, text=text, name="time")
+
+
 def _post_reading(params: Mapping[str, str], ctx: ParseContext, fields: FieldMap) -> NormalizedReading:
     """The one reading of an input/post request."""
     kind = next((key for key in POST_DATA_KEYS if key in params), None)
     text = params.get(kind) if kind else None
     if not isinstance(text, str) or not text.strip():
         raise PayloadError("Request contains no data via csv, json or data tag")
-    ts = None
+    time_value: object = params.get("time")
     if kind == "fulljson":
         inputs = load_json(text, "fulljson")
         if not isinstance(inputs, dict):
             raise PayloadError("fulljson must be a JSON object")
-        if "time" in inputs:  # taken as the time; emoncms would store it as an input
-            ts = to_timestamp(inputs.pop("time"), ctx, name="time")
+        if "time" not in params and "time" in inputs:  # a time parameter wins, as in emoncms
+            time_value = inputs.pop("time")
     else:
         inputs = _loose_inputs(text)
-    if ts is None:
-        ts = to_timestamp(params.get("time") or None, ctx, text=True, name="time")
+    ts = _post_time(time_value, ctx, text=isinstance(time_value, str))
     return make_reading(inputs, ts, fields, text=kind != "fulljson", device_name=_node(params.get("node")))
 
 
+def _whole_seconds(value: object, name: str, text: bool = True) -> int:
+    """A number cut to whole seconds as emoncms's PHP `(int)` cuts it (toward zero)."""
+    return int(to_number(value, name, text=text))
+
+
 def _reference(params: Mapping[str, str], data: list, ctx: ParseContext) -> datetime:
-    """The time each item's own time offset is added to, chosen as emoncms chooses it."""
+    """The time each item's own time is added to, chosen and computed as emoncms does (whole
+    seconds): `sentat` (now - sentat), `offset` (now - offset), `time`, else now minus the last item's
+    time. A `sentat` within TRANSIT_S of now is transit time, not a wrong clock: it is taken as now,
+    so a batch resent after a lost answer lands on the same seconds and stores nothing new."""
+    now = int(ctx.received_at.timestamp())
     try:
-        for key in ("sentat", "offset"):
-            if key in params:
-                return ctx.received_at - timedelta(seconds=to_number(params[key], key, text=True))
+        if "sentat" in params:
+            skew = now - _whole_seconds(params["sentat"], "sentat")
+            return EPOCH + timedelta(seconds=skew if abs(skew) > TRANSIT_S else 0)
+        if "offset" in params:
+            return EPOCH + timedelta(seconds=now - _whole_seconds(params["offset"], "offset"))
         if "time" in params:
-            return to_timestamp(params["time"], ctx, text=True, name="time")
+            return EPOCH + timedelta(seconds=_whole_seconds(params["time"], "time"))
         last = data[-1]
         if not isinstance(last, list) or not last:
             raise ItemError("the last item in bulk data does not contain any data")
-        return ctx.received_at - timedelta(seconds=to_number(last[0], "time offset"))
+        return EPOCH + timedelta(seconds=now - _whole_seconds(last[0], "time offset", text=False))
     except (ItemError, OverflowError) as exc:
         raise PayloadError(f"Format error, bad time reference: {exc}") from None
 
@@ -111,7 +136,7 @@ def _bulk_reading(item: object, reference: datetime, fields: FieldMap) -> Normal
     if not isinstance(item, list) or len(item) < 3:
         raise ItemError("an item needs a time offset, a node and at least one value")
     try:
-        ts = reference + timedelta(seconds=to_number(item[0], "time offset"))
+        ts = reference + timedelta(seconds=_whole_seconds(item[0], "time offset", text=False))
     except OverflowError:
         raise ItemError("time offset is out of range") from None
     return make_reading(_bulk_inputs(item[2:]), ts, fields, device_name=_node(item[1]))

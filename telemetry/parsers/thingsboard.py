@@ -17,13 +17,19 @@ def _reading(item: object, ctx: ParseContext, fields: FieldMap) -> NormalizedRea
     return make_reading(values, to_timestamp(entry.get("ts"), ctx), fields)
 
 
+def _holds_nothing(item: object) -> bool:
+    """`{}` or `{"ts": .., "values": {}}`: ThingsBoard's SDK posts `{}` to test the connection, and
+    ThingsBoard answers it 200, storing nothing."""
+    return item == {} or (isinstance(item, dict) and item.get("values") == {} and set(item) <= {"ts", "values"})
+
+
 def parse(body: bytes, ctx: ParseContext) -> ParseResult:
     """Readings from a ThingsBoard telemetry body: one per object, timed by its "ts" (epoch,
-    milliseconds as ThingsBoard sends them) or else by the receive time."""
+    milliseconds as ThingsBoard sends them) or else by the receive time. Empty objects store nothing."""
     document = load_json(body)
     if isinstance(document, dict):
         document = [document]
     if not isinstance(document, list):
         raise PayloadError("telemetry must be a JSON object or a list of objects")
     fields = FieldMap(ctx.input_map, COMMON_ALIASES)
-    return parse_each(document, lambda item: _reading(item, ctx, fields))
+    return parse_each(document, lambda item: _reading(item, ctx, fields), skip=_holds_nothing)

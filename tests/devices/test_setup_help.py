@@ -2,9 +2,11 @@
 <TOKEN> later, and, pasted into the firmware they are for, make requests our ingest endpoints accept."""
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import time
+import zlib
 import tomllib
 from html import unescape
 from urllib.parse import quote, urlencode, urlsplit
@@ -115,7 +117,10 @@ def _telegraf(client, text):
     url = f"{output['urls'][0]}/api/v2/write?bucket={output['bucket']}&org={output['organization']}"
     name = config["inputs"]["modbus"][0]["name"].replace(" ", "\\ ")
     line = f"modbus,name={name},slave_id=1,type=input_register power_w=1520.5,energy_kwh=12.5 {time.time_ns()}"
-    return client.post(_path(url), data=line, headers={"Authorization": "Token " + output["token"]}).status_code == 204
+    # outputs.influxdb_v2 gzips its body unless content_encoding = "identity" is set
+    assert "content_encoding" not in output
+    return client.post(_path(url), data=gzip.compress(line.encode()), headers={
+        "Authorization": "Token " + output["token"], "Content-Encoding": "gzip"}).status_code == 204
 
 
 def _emonesp(client, text):
@@ -128,10 +133,18 @@ def _emonesp(client, text):
 
 
 def _emonhub(client, text):
-    settings = dict(re.findall(r"^\s+(url|apikey) = (\S+)$", text, re.M))
-    data = json.dumps([[int(time.time()) - 10, 5, 1520, 231.2]], separators=(",", ":"))
-    answer = client.post(_path(settings["url"] + "/input/bulk.json?"),
-                         data={"apikey": settings["apikey"], "data": data, "sentat": str(int(time.time()))})
+    # EmonHubEmoncmsHTTPInterfacer._process_post (emonhub >= 2.4.1): with sendnames the frames carry names
+    # and the body is the zlib-compressed JSON with &cb=1; the key goes in a Bearer header
+    settings = dict(re.findall(r"^\s+(url|apikey|sendnames) = (\S+)$", text, re.M))
+    assert settings["sendnames"] == "1"
+    data_string = json.dumps([[int(time.time()) - 10, "emontx4", {"MSG": 7, "Vrms": 231.2, "P1": 1520, "E1": 5000,
+                                                                  "rssi": -61}]], separators=(",", ":"))
+    compressed = zlib.compress(data_string.encode())
+    url = settings["url"] + f"/input/bulk.json?sentat={int(time.time())}"
+    if len(compressed) < len(data_string):
+        answer = client.post(_path(url + "&cb=1"), data=compressed, headers={"Authorization": "Bearer " + settings["apikey"]})
+    else:
+        answer = client.post(_path(url), data={"data": data_string}, headers={"Authorization": "Bearer " + settings["apikey"]})
     return answer.status_code == 200 and answer.get_data(as_text=True) == "ok"
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event
 
 from telemetry import registry
-from telemetry.ingest import CredentialCache
+from telemetry.credential_cache import CredentialCache
 from tenants.scoping import tenant_context
 from tests.ingest.conftest import stored_readings
 from web.ingesting import DEFAULT_CREDENTIAL_CACHE_S
@@ -87,11 +87,11 @@ def test_retired_in_this_process_stops_working_at_once(client, db, meter, clock)
 
 
 def test_device_settings_changed_in_this_process_apply_at_once(client, db, meter, clock):
-    assert _post(client, meter.token, 30, watts=7).status_code == 202
+    assert _post(client, meter.token, 30, watts=7, energy_wh=100).status_code == 202
     with db.session() as session, tenant_context(meter.tenant_id):
         registry.update_device(session, meter.device_id, {"input_map": {"watts": "power_w"}})
         session.flush()
-    assert _post(client, meter.token, 29, watts=8).status_code == 202
+    assert _post(client, meter.token, 29, watts=8, energy_wh=101).status_code == 202
     first, second = stored_readings(db, meter.tenant_id)
     assert first["power_w"] is None and first["extra"] == {"watts": 7}
     assert second["power_w"] == 8

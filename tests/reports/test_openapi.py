@@ -10,7 +10,7 @@ from openapi_spec_validator import validate
 
 from web.openapi import build_spec, openapi_path
 
-INGEST_BLUEPRINTS = ("ingest", "ingest_compat")
+INGEST_BLUEPRINTS = ("ingest", "ingest_emoncms", "ingest_influx")
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
 

@@ -51,7 +51,13 @@ def _spec() -> dict:
                  "description": "The tenant API (/api/v1) for scripts and integrations, the endpoints devices "
                                 "post readings to, and the partner API (/api/partner/v1) for marketplace modules. "
                                 "Errors are `{\"error\": \"...\"}`; amounts are "
-                                "in the company's currency; times are RFC 3339."},
+                                "in the company's currency; times are RFC 3339. A method a path does not take "
+                                "answers 405 with an `Allow` header naming those it does (see the "
+                                "MethodNotAllowed response). Device endpoints take bodies sent with "
+                                "`Content-Encoding: gzip` or `deflate`, chunked or not (1 MiB at most once "
+                                "inflated). Failed credentials (device token, gateway key, API key, installation "
+                                "token) are limited to 60 a minute per client address; past that the address gets "
+                                "429 with `Retry-After`."},
         "servers": [{"url": "/"}],
         "security": TENANT_AUTH,
         "tags": TAGS,

@@ -41,6 +41,9 @@ SCHEMAS = {
         "rejected": {"type": "array", "items": _obj({"index": {"type": "integer"}, "error": {"type": "string"}},
                                                     ("index", "error"))},
         "error": {"type": "string", "description": "Why the request failed as a whole."},
+        "device_status": {"type": "integer", "description": "Items without power or energy (uptime, relay, Wi-Fi "
+                                                            "signal): kept as their device's reported status, not "
+                                                            "stored as readings. Present when there were any."},
     }, ("accepted", "duplicates", "rejected")),
     "Reading": READING_IN,
     "ReadingsBody": {"oneOf": [schema("Reading"), {"type": "array", "items": schema("Reading"), "maxItems": 10000},
@@ -68,7 +71,12 @@ SCHEMAS = {
                     "max_gap_s": {"type": "integer"}, "input_map": {"type": "object"},
                     "status": {"enum": ["active", "pending", "retired"]}, "created_at": TIME_OR_NULL,
                     "last_reading_at": TIME_OR_NULL, "last_seen_at": TIME_OR_NULL, "last_power_w": NUM_OR_NULL,
-                    "online": {"type": "boolean"}, "token": {"type": "string", "description": "Only when created."}}),
+                    "online": {"type": "boolean"}, "token": {"type": "string", "description": "Only when created."},
+                    "reported_status": {"type": "object", "description": "What the meter last said about itself in "
+                                                                         "posts without power or energy (e.g. Tasmota's "
+                                                                         "device.power1 relay state, wifi.signal dBm, "
+                                                                         "device.uptimesec)."},
+                    "reported_at": TIME_OR_NULL}),
     "GatewayKey": _obj({"id": {"type": "integer"}, "name": {"type": "string"}, "created_at": TIME_OR_NULL,
                         "last_used_at": TIME_OR_NULL, "revoked_at": TIME_OR_NULL,
                         "key": {"type": "string", "description": "Only when created."}}),
@@ -92,6 +100,7 @@ SCHEMAS = {
     "AlertSettings": _obj({"idle_limit": NUM_OR_NULL, "idle_unit": {"enum": ["kwh", "money"]}}),
     "EmoncmsJsonAnswer": _obj({"success": {"type": "boolean"}, "message": {"type": "string"}}, ("success",)),
     "InfluxError": _obj({"code": {"type": "string"}, "message": {"type": "string"}}, ("code", "message")),
+    "InfluxV1Error": _obj({"error": {"type": "string"}}, ("error",)),
 }
 
 ERROR_EXAMPLES = {400: "to must be after from.", 401: "invalid API key", 403: "your role is read-only",
@@ -99,6 +108,10 @@ ERROR_EXAMPLES = {400: "to must be after from.", 401: "invalid API key", 403: "y
                   422: "Unprocessable.", 429: "Too many requests."}
 
 RESPONSES = {
+    "MethodNotAllowed": {**json_response("The path does not take this method (TRACE, ...).", schema("Error"),
+                                         {"error": "The method is not allowed for the requested URL."}),
+                         "headers": {"Allow": {"description": "The methods the path takes.",
+                                               "schema": {"type": "string"}, "example": "POST, OPTIONS"}}},
     "BadRequest": json_response("The request is malformed or a value is out of range.", schema("Error"),
                                 {"error": ERROR_EXAMPLES[400]}),
     "Unauthorized": json_response("No valid API key (or session).", schema("Error"), {"error": ERROR_EXAMPLES[401]}),
@@ -120,12 +133,14 @@ RESPONSES = {
     "IngestUnauthorized": json_response("Unknown or revoked device token or gateway key.", schema("IngestResult"),
                                         {"accepted": 0, "duplicates": 0, "rejected": [],
                                          "error": "invalid or revoked device token or gateway key"}),
-    "IngestTooLarge": json_response("More than 10,000 readings or 1 MiB in one request.", schema("Error"),
+    "IngestTooLarge": json_response("More than 10,000 readings, or a body of more than 1 MiB (inflated, when it "
+                                    "came gzip or deflate compressed).", schema("Error"),
                                     {"error": "at most 10000 readings per request"}),
     "IngestUnprocessable": json_response("Every reading was rejected; nothing was stored.", schema("IngestResult"),
                                          {"accepted": 0, "duplicates": 0, "rejected": [
                                              {"index": 0, "error": "more than 5 minutes in the future"}]}),
-    "IngestRateLimited": json_response("Over the device's or company's rate limit.", schema("IngestResult"),
+    "IngestRateLimited": json_response("Over the device's or company's rate limit, or this address failed to "
+                                       "authenticate too often (60 a minute).", schema("IngestResult"),
                                        {"accepted": 0, "duplicates": 0, "rejected": [],
                                         "error": "rate limit reached; retry later"}, RETRY_AFTER),
 }
