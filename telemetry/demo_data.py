@@ -144,7 +144,7 @@ def top_up(session: Session, machine: DemoMachine, device: Device, zone: ZoneInf
     stored = 0
     while batch := list(itertools.islice(stream, BATCH_ROWS)):
         rows = [_row(tenant_id, device.id, reading) for reading in batch]
-        stored += len(store_rows(session, rows, now, {device.id: device}))
+        stored += store_rows(session, rows, now, {device.id: device})
     return stored
 
 

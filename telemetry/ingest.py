@@ -1,4 +1,5 @@
-"""The one path every ingest format takes after parsing: authenticate, check, resolve devices, store."""
+"""The one path every ingest format takes after parsing: authenticate, check and sort the readings
+(plan_ingest), store them (store_plan, or telemetry.store_pg.store_committed without a session)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -18,10 +19,11 @@ from telemetry.parsers import MEASURES
 from telemetry.readings import NormalizedReading, ParseResult, Rejection, validate
 from telemetry.rollups import mark_dirty
 from telemetry.storage import insert_readings
+from telemetry.store_pg import store_rows_pg
 from tenants import credentials
 from tenants.clock import utcnow
 from tenants.models import Tenant
-from tenants.scoping import tenant_context
+from tenants.scoping import require_tenant_id, tenant_context
 from tenants.secrets import hash_secret, secret_matches
 
 MAX_READINGS = 10_000
@@ -130,9 +132,21 @@ def _note_use(credential: DeviceCredential) -> None:
         credential.last_used_at = now
 
 
-def ingest(session: Session, source: IngestSource, parsed: ParseResult, received_at: datetime) -> IngestOutcome:
-    """Check and store the parsed readings in the source's tenant (the current tenant context);
-    the caller commits. Rejected items are reported with their reasons; duplicates change nothing."""
+@dataclass
+class IngestPlan:
+    """What a request will store: reading rows, device status reports, and the outcome so far."""
+
+    outcome: IngestOutcome
+    rows: list[dict]
+    reported: dict[int, tuple[datetime, dict]]
+    devices: dict[int, object]
+    candidates: int
+
+
+def plan_ingest(session: Session | None, source: IngestSource, parsed: ParseResult,
+                received_at: datetime) -> IngestPlan:
+    """Check the parsed readings and sort them into reading rows and device status; a gateway key's
+    devices are found (or created pending) through `session`, a device token needs none (None)."""
     checked = validate(parsed, received_at=received_at, retention_days=source.retention_days)
     outcome = IngestOutcome(rejected=list(checked.rejected))
     devices = _devices_for(session, source, checked, outcome)
@@ -152,11 +166,20 @@ def ingest(session: Session, source: IngestSource, parsed: ParseResult, received
         candidates += 1
         rows.setdefault((device.id, reading.ts), _row(source.tenant_id, device.id, reading, received_at))
     outcome.rejected.sort(key=lambda r: r.index)
-    store_reported(session, reported, received_at)
-    inserted = store_rows(session, list(rows.values()), received_at, {d.id: d for d in devices.values()})
-    outcome.accepted = len(inserted)
-    outcome.duplicates = candidates - outcome.accepted
-    return outcome
+    return IngestPlan(outcome, list(rows.values()), reported, {d.id: d for d in devices.values()}, candidates)
+
+
+def counted(plan: IngestPlan, accepted: int) -> IngestOutcome:
+    """The plan's outcome once `accepted` of its rows were new (the others were duplicates)."""
+    plan.outcome.accepted = accepted
+    plan.outcome.duplicates = plan.candidates - accepted
+    return plan.outcome
+
+
+def store_plan(session: Session, plan: IngestPlan, received_at: datetime) -> IngestOutcome:
+    """Store a plan's device status and readings through the session (the caller commits)."""
+    store_reported(session, plan.reported, received_at)
+    return counted(plan, store_rows(session, plan.rows, received_at, plan.devices))
 
 
 def _note_reported(reported: dict[int, tuple[datetime, dict]], device_id: int, reading: NormalizedReading) -> None:
@@ -166,16 +189,21 @@ def _note_reported(reported: dict[int, tuple[datetime, dict]], device_id: int, r
     reported[device_id] = (max(at, reading.ts), {**values, **new} if reading.ts >= at else {**new, **values})
 
 
-def store_rows(session: Session, rows: list[dict], received_at: datetime, devices: dict) -> list[tuple]:
+def store_rows(session: Session, rows: list[dict], received_at: datetime, devices: dict) -> int:
     """Store reading rows of the current tenant (first write wins), mark the rollups of those inserted
     dirty and move their devices' live state (`devices` by id): the one storage path of posted readings
-    and of bulk loads such as the demo history. Returns the inserted (device_id, ts, power_w)."""
-    inserted = insert_readings(session, rows) if rows else []
+    and of bulk loads such as the demo history. Returns how many rows were new. On PostgreSQL it is one
+    statement (telemetry.store_pg)."""
+    if not rows:
+        return 0
+    if session.get_bind().dialect.name == "postgresql":
+        return store_rows_pg(session, require_tenant_id(), rows, received_at)
+    inserted = insert_readings(session, rows)
     _touch_devices(session, inserted, received_at, devices)
-    return inserted
+    return len(inserted)
 
 
-def _devices_for(session: Session, source: IngestSource, checked: ParseResult, outcome: IngestOutcome) -> dict:
+def _devices_for(session: Session | None, source: IngestSource, checked: ParseResult, outcome: IngestOutcome) -> dict:
     if source.kind == "device":
         return {index: source.device for index, _ in checked.items}
     by_name: dict[str, Device] = {}

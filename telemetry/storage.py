@@ -32,7 +32,13 @@ _RAW = {"dml_strategy": "raw"}  # a Core statement: no ORM bulk-insert handling 
 
 
 class _Column(list):
-    """The values of one column, sent by psycopg as a binary array (see _binary_columns)."""
+    """The values of one column, sent by psycopg as a binary array (see register_binary_columns)."""
+
+
+def column_array(values) -> list:
+    """One column's values, to be sent to PostgreSQL as a binary array (psycopg connections that
+    register_binary_columns prepared)."""
+    return _Column(values)
 
 
 class _AsIs(TypeEngine):
@@ -79,8 +85,12 @@ def _insert_postgresql(session: Session, rows: list[dict]) -> list[tuple[int, da
 
 
 def _binary_columns(session: Session) -> None:
-    """Teach the session's psycopg connection (once per connection) to send _Column as a binary array."""
-    driver = session.connection().connection.driver_connection
+    """Teach the session's psycopg connection to send _Column as a binary array."""
+    register_binary_columns(session.connection().connection.driver_connection)
+
+
+def register_binary_columns(driver) -> None:
+    """Teach a psycopg connection (once per connection) to send column_array values as binary arrays."""
     if driver not in _BINARY_READY:
         from psycopg.types.array import ListBinaryDumper
 
