@@ -17,6 +17,12 @@ if TYPE_CHECKING:
     from telemetry.ingest import IngestSource
 
 
+VERIFIED_TTL_S = 60.0
+"""How long a device token's source may serve a path that checks the credential again in its own
+statement (telemetry.store_pg.store_committed): revocation still takes effect at once there; only
+settings changed in another process (input map, zone, retention) show after at most this long."""
+
+
 class CredentialCache:
     """A short-lived in-process memory of authenticated device tokens and gateway keys, so that a
     device posting again within `ttl` seconds costs no credential lookup.
@@ -25,25 +31,30 @@ class CredentialCache:
     process evicts the credential at once (tenants.credentials.on_unregister); one made in another
     process takes effect here when the entry expires, at most `ttl` seconds later. Changes to a
     device's thresholds or input map, or to the tenant's zone or retention, show after at most
-    `ttl` seconds too. `ttl` 0 turns the cache off."""
+    `ttl` seconds too. Entries stay up to `verified_ttl` for callers that verify the credential
+    themselves (`get(..., max_age=cache.verified_ttl)`). `ttl` 0 turns the cache off."""
 
-    def __init__(self, ttl: float = 5.0, max_entries: int = 50_000, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, ttl: float = 5.0, max_entries: int = 50_000, clock: Callable[[], float] = time.monotonic,
+                 verified_ttl: float = VERIFIED_TTL_S) -> None:
         self.ttl, self.max_entries, self.clock = ttl, max_entries, clock
+        self.verified_ttl = max(ttl, verified_ttl) if ttl > 0 else 0.0
         self._entries: dict[str, tuple[float, IngestSource]] = {}
         self._lock = threading.Lock()
         _CACHES.add(self)
 
-    def get(self, digest: str) -> IngestSource | None:
-        """The cached source of a secret's hash, unless expired."""
+    def get(self, digest: str, max_age: float | None = None) -> IngestSource | None:
+        """The cached source of a secret's hash, if it was authenticated at most `max_age` seconds
+        ago (default `ttl`)."""
         entry = self._entries.get(digest)
         if entry is None:
             return None
-        if entry[0] <= self.clock():
+        age = self.clock() - entry[0]
+        if age >= self.verified_ttl:
             with self._lock:
                 if self._entries.get(digest) is entry:
                     del self._entries[digest]
             return None
-        return entry[1]
+        return entry[1] if age < (self.ttl if max_age is None else max_age) else None
 
     def put(self, digest: str, source: IngestSource) -> None:
         """Remember a source authenticated just now."""
@@ -52,10 +63,10 @@ class CredentialCache:
         now = self.clock()
         with self._lock:
             if len(self._entries) >= self.max_entries:
-                self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
+                self._entries = {k: v for k, v in self._entries.items() if now - v[0] < self.verified_ttl}
                 if len(self._entries) >= self.max_entries:
                     self._entries.clear()
-            self._entries[digest] = (now + self.ttl, source)
+            self._entries[digest] = (now, source)
 
     def forget(self, kind: str, credential_id: int) -> None:
         """Drop every entry of a credential (revoked in this process)."""

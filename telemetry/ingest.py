@@ -86,11 +86,19 @@ class IngestOutcome:
         return body
 
 
-def cached_source(secret: str | None, cache: CredentialCache | None) -> IngestSource | None:
-    """The source of a secret authenticated less than `cache.ttl` seconds ago, else None (no query)."""
+def cached_source(secret: str | None, cache: CredentialCache | None,
+                  checked_in_statement: bool = False) -> IngestSource | None:
+    """The source of a secret authenticated less than `cache.ttl` seconds ago, else None (no query).
+    With `checked_in_statement` (the caller's storing statement checks the credential again), a
+    device token's source is used for up to `cache.verified_ttl` seconds."""
     if cache is None or not secret or len(secret) != 32:
         return None
-    return cache.get(hash_secret(secret))
+    digest = hash_secret(secret)
+    if checked_in_statement:
+        source = cache.get(digest, max_age=cache.verified_ttl)
+        if source is not None and source.kind == "device":
+            return source
+    return cache.get(digest)
 
 
 def authenticate(session: Session, secret: str | None, cache: CredentialCache | None = None) -> IngestSource | None:
@@ -124,6 +132,12 @@ def authenticate(session: Session, secret: str | None, cache: CredentialCache | 
     if cache is not None:
         cache.put(digest, source)
     return source
+
+
+def credential_live(session: Session, credential_id: int) -> bool:
+    """Whether a device credential of the current tenant is still not revoked."""
+    return session.scalar(select(DeviceCredential.id).where(
+        DeviceCredential.id == credential_id, DeviceCredential.revoked_at.is_(None))) is not None
 
 
 def _note_use(credential: DeviceCredential) -> None:

@@ -29,12 +29,20 @@ _STATE = ("CASE WHEN i.power_w IS NULL THEN NULL WHEN i.power_w < d.off_below_w 
           "WHEN i.power_w < d.run_above_w THEN 'idle' ELSE 'running' END")
 _NEWER = "(d.last_reading_at IS NULL OR d.last_reading_at < runs.ts)"
 
-STORE = f"""
-WITH r AS (
+_ROWS = """
     SELECT * FROM unnest(%(device_id)b::bigint[], %(ts)b::timestamptz[], %(received_at)b::timestamptz[],
                          %(power_w)b::float8[], %(energy_wh)b::float8[], %(voltage_v)b::float8[],
                          %(current_a)b::float8[], %(power_factor)b::float8[], %(extra)b::text[])
-        AS r(device_id, ts, received_at, power_w, energy_wh, voltage_v, current_a, power_factor, extra)
+        AS r(device_id, ts, received_at, power_w, energy_wh, voltage_v, current_a, power_factor, extra)"""
+_CHECKED = """
+WITH live AS (
+    SELECT id FROM device_credentials WHERE id = %(credential_id)b::bigint AND revoked_at IS NULL
+), used AS (
+    UPDATE device_credentials SET last_used_at = %(seen)b::timestamptz
+    WHERE id IN (SELECT id FROM live)
+      AND (last_used_at IS NULL OR last_used_at < %(seen)b::timestamptz - interval '60 seconds')
+), r AS ({rows} WHERE EXISTS (SELECT 1 FROM live)"""
+_STEPS = f"""
 ), ins AS (
     INSERT INTO readings (tenant_id, device_id, ts, received_at, power_w, energy_wh, voltage_v, current_a,
                           power_factor, extra)
@@ -64,9 +72,11 @@ WITH r AS (
         state_since = CASE WHEN {_NEWER} AND d.state IS DISTINCT FROM runs.state THEN runs.since
                            ELSE d.state_since END
     FROM runs WHERE d.id = runs.device_id
-)
-SELECT count(*) FROM ins
-"""
+)"""
+STORE = f"WITH r AS ({_ROWS}{_STEPS}\nSELECT count(*) FROM ins"
+STORE_CHECKED = _CHECKED.format(rows=_ROWS) + _STEPS + "\nSELECT count(*), EXISTS (SELECT 1 FROM live) FROM ins"
+"""STORE for a device token whose source came from the cache: it stores nothing, and says so, unless
+the credential is still live, and notes its last use (at most once a minute)."""
 
 
 def _params(tenant_id: int, rows: list[dict], received_at: datetime) -> dict:
@@ -88,10 +98,12 @@ def store_rows_pg(session: Session, tenant_id: int, rows: list[dict], received_a
         return cursor.fetchone()[0]
 
 
-def store_committed(engine: Engine, tenant_id: int, rows: list[dict], received_at: datetime) -> int:
-    """As store_rows_pg, in a transaction of its own that is committed when this returns: the tenant,
-    the statement and COMMIT in one round trip. Database errors come as SQLAlchemy's (DBAPIError and
-    its kinds), as from a session."""
+def store_committed(engine: Engine, tenant_id: int, credential_id: int, rows: list[dict],
+                    received_at: datetime) -> int | None:
+    """As store_rows_pg for a device token, in a transaction of its own that is committed when this
+    returns (the tenant, the statement and COMMIT in one round trip), checking in the statement that
+    the credential is not revoked: how many rows were new, or None when it is revoked (nothing stored).
+    Database errors come as SQLAlchemy's (DBAPIError and its kinds), as from a session."""
     pooled = None
     try:
         pooled = engine.raw_connection()
@@ -99,13 +111,14 @@ def store_committed(engine: Engine, tenant_id: int, rows: list[dict], received_a
         register_binary_columns(connection)
         with connection.pipeline(), connection.cursor() as tenant, connection.cursor() as store:
             tenant.execute("SELECT set_config(%s, %s, true)", (RLS_SETTING, str(tenant_id)))
-            store.execute(STORE, _params(tenant_id, rows, received_at))
+            store.execute(STORE_CHECKED, {**_params(tenant_id, rows, received_at), "credential_id": credential_id})
             connection.commit()
-            return store.fetchone()[0]
+            inserted, live = store.fetchone()
+            return inserted if live else None
     except psycopg.Error as exc:
         if pooled is not None:
             _discard(pooled, exc)
-        raise DBAPIError.instance(STORE, None, exc, psycopg.Error) from exc
+        raise DBAPIError.instance(STORE_CHECKED, None, exc, psycopg.Error) from exc
     finally:
         if pooled is not None:
             pooled.close()

@@ -12,7 +12,8 @@ from flask import abort, current_app, g, request
 from telemetry.credential_cache import CredentialCache
 from telemetry.inflate import CONTENT_ENCODINGS, InflatedTooLarge, NotInflatable, inflate, wbits_for
 from telemetry.ingest import (
-    MAX_READINGS, IngestOutcome, IngestSource, authenticate, cached_source, counted, plan_ingest, store_plan)
+    MAX_READINGS, IngestOutcome, IngestSource, authenticate, cached_source, counted, credential_live, plan_ingest,
+    store_plan)
 from telemetry.store_pg import store_committed
 from telemetry.readings import ParseContext, ParseResult, PayloadError
 from tenants.clock import utcnow
@@ -25,6 +26,7 @@ from web.extensions import limiter, parse_limit
 DEFAULT_DEVICE_LIMIT = "600/minute"
 DEFAULT_TENANT_LIMIT = "6000/minute"
 DEFAULT_CREDENTIAL_CACHE_S = 5.0
+REVOKED = "invalid or revoked device token or gateway key"
 
 
 @dataclass
@@ -125,7 +127,9 @@ def device_source(secret: str | None) -> IngestSource | IngestAnswer:
     """The source of a device token or gateway key, bound as the request's tenant; else the answer
     to give: 401, or 429 while this client address has failed too often."""
     cache = credential_cache()
-    source = cached_source(secret, cache)  # a device posting again costs no guessing check either
+    # a device posting again costs no lookup and no guessing check; on PostgreSQL a device token's
+    # source serves longer, since its storing statement checks the credential again (_store)
+    source = cached_source(secret, cache, checked_in_statement=_lean_database())
     if source is None:
         wait = guessing_wait()
         if wait is not None:
@@ -133,20 +137,27 @@ def device_source(secret: str | None) -> IngestSource | IngestAnswer:
         source = authenticate(db_session(), secret, cache)
     if source is None:
         note_failed_attempt()
-        return IngestAnswer(401, error="invalid or revoked device token or gateway key")
+        return IngestAnswer(401, error=REVOKED)
     bind_tenant(source.tenant_id)
     g.ingest_source = source
     return source
 
 
-def _store(source: IngestSource, parsed: ParseResult, received_at) -> IngestOutcome:
-    """Store and commit. A device token's readings on PostgreSQL, when the request has not opened a
-    session (its credential was cached), take the session-free path: one round trip."""
-    lean = source.kind == "device" and "db_session" not in g and database().dialect == "postgresql"
+def _lean_database() -> bool:
+    return database().dialect == "postgresql"
+
+
+def _store(source: IngestSource, parsed: ParseResult, received_at) -> IngestOutcome | None:
+    """Store and commit; None when the credential turned out revoked (nothing stored). A device
+    token's readings on PostgreSQL, when the request has not opened a session (its credential was
+    cached), take the session-free path: one round trip that also checks the credential."""
+    lean = source.kind == "device" and "db_session" not in g and _lean_database()
     plan = plan_ingest(None if lean else db_session(), source, parsed, received_at)
     if lean and not plan.reported:
-        return counted(plan, store_committed(database().engine, source.tenant_id, plan.rows, received_at)
-                       if plan.rows else 0)
+        accepted = store_committed(database().engine, source.tenant_id, source.credential_id, plan.rows, received_at)
+        return None if accepted is None else counted(plan, accepted)
+    if lean and not credential_live(db_session(), source.credential_id):  # the source may be a minute old
+        return None
     outcome = store_plan(db_session(), plan, received_at)
     commit()
     return outcome
@@ -171,5 +182,9 @@ def receive(secret: str | None, parse: Callable[[ParseContext], ParseResult], pr
     if len(parsed.items) + len(parsed.rejected) > MAX_READINGS:
         return IngestAnswer(413, error=f"at most {MAX_READINGS} readings per request")
     outcome = _store(source, parsed, received_at)
+    if outcome is None:
+        credential_cache().forget(source.kind, source.credential_id)
+        note_failed_attempt()
+        return IngestAnswer(401, error=REVOKED)
     status = 202 if outcome.accepted or outcome.duplicates or outcome.device_status or not outcome.rejected else 422
     return IngestAnswer(status, outcome)
