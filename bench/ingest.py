@@ -34,6 +34,8 @@ BENCH = ROOT / "bench"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.influx_peer import WRITE_PATH, Influxd, have_influxd  # noqa: E402
+
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 DAY_MS = 86_400_000
 GENEROUS_LIMIT = "1000000/minute"
@@ -76,8 +78,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--devices", type=int, default=2000, help="devices, each with its own token (default 2000)")
     parser.add_argument("--batch", type=int, default=500, help="readings per batch request and COPY (default 500)")
     parser.add_argument("--copy-connections", type=int, default=2, help="parallel COPY connections (default 2)")
-    parser.add_argument("--phases", default="hello,single,hot,batch,copy",
-                        help="comma-separated subset of hello,single,hot,batch,copy")
+    parser.add_argument("--phases", default="hello,single,hot,batch,copy,lines,lines-batch,influx,influx-batch",
+                        help="comma-separated subset of hello,single,hot,batch,copy,lines,lines-batch,influx,"
+                             "influx-batch")
     parser.add_argument("--hot-devices", type=int, default=100,
                         help="devices of the (b') phase: few, so each posts again within the credential cache's "
                              "lifetime (default 100)")
@@ -349,6 +352,19 @@ class Bench:
             return last
 
 
+    def stored_bytes(self) -> tuple[int, int]:
+        """(bytes on disk of the readings partitions with their indexes and TOAST, rows stored)."""
+        import psycopg
+
+        url = self.admin_url.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute("CHECKPOINT")
+            size = connection.execute(
+                "SELECT coalesce(sum(pg_total_relation_size(i.inhrelid)), 0) FROM pg_inherits i "
+                "WHERE i.inhparent = 'readings'::regclass").fetchone()[0]
+            return int(size), connection.execute("SELECT count(*) FROM readings").fetchone()[0]
+
+
 def run_copy(bench: Bench, seconds: float, base_ms: int) -> dict:
     """Parallel connections each COPY `batch` rows and commit, round robin over their devices.
 
@@ -437,6 +453,7 @@ class PhaseResult:
     p99_ms: float
     stored: int | None = None
     cpu: dict = field(default_factory=dict)
+    stored_bytes: dict | None = None
 
     @property
     def rps(self) -> float:
@@ -451,17 +468,20 @@ class PhaseResult:
 
 
 def wrk_phase(bench: Bench, server: Server, name: str, label: str, batch: int | None, bases,
-              tokens_file: Path | None = None) -> PhaseResult:
-    """Warm up, then measure for the fixed time; `batch` None is the hello route."""
+              tokens_file: Path | None = None, lines_path: str | None = None) -> PhaseResult:
+    """Warm up, then measure for the fixed time; `batch` None is the hello route; with `lines_path`
+    the requests are line protocol to that path (bench/wrk/lines.lua), else our JSON readings."""
     args = bench.args
     tokens = str(tokens_file or bench.tokens_file)
     if batch is None:
         url, script = server.url + "/", BENCH / "wrk" / "hello.lua"
         warm_args = run_args = []
     else:
-        url, script = server.url + "/api/v1/readings", BENCH / "wrk" / "ingest.lua"
-        warm_args = [tokens, str(batch), str(next(bases)), str(args.wrk_threads)]
-        run_args = [tokens, str(batch), str(next(bases)), str(args.wrk_threads)]
+        script = BENCH / "wrk" / ("lines.lua" if lines_path else "ingest.lua")
+        url = server.url + (lines_path or "/api/v1/readings")
+        extra = [lines_path] if lines_path else []
+        warm_args = [tokens, str(batch), str(next(bases)), str(args.wrk_threads), *extra]
+        run_args = [tokens, str(batch), str(next(bases)), str(args.wrk_threads), *extra]
     print(f"  {name}: warm-up {args.warmup:.0f} s", flush=True)
     run_wrk(url, script, args.warmup, args, warm_args)
     before = bench.count_readings() if batch else None
@@ -471,7 +491,7 @@ def wrk_phase(bench: Bench, server: Server, name: str, label: str, batch: int | 
     summary = run_wrk(url, script, args.duration, args, run_args)
     cpu = meter.stop()
     cpu["loadgen"] = summary["loadgen_cpu_s"]
-    stored = bench.count_readings() - before if batch else None
+    stored = bench.count_readings() - before if batch and not isinstance(server, Influxd) else None
     errors = sum(summary[k] for k in ("errors_connect", "errors_read", "errors_write", "errors_timeout"))
     errors += summary.get("non_202", summary["errors_status"])
     return PhaseResult(
@@ -500,10 +520,12 @@ def server_env(args: argparse.Namespace, database_url: str | None) -> dict:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     phases = [p.strip() for p in args.phases.split(",") if p.strip()]
-    unknown = set(phases) - {"hello", "single", "hot", "batch", "copy"}
+    unknown = set(phases) - {"hello", "single", "hot", "batch", "copy", *LINE_PHASES}
     if unknown:
         raise SystemExit(f"unknown phase(s): {', '.join(sorted(unknown))}")
-    if {"hello", "single", "hot", "batch"} & set(phases) and not _have("wrk"):
+    if {"influx", "influx-batch"} & set(phases) and not have_influxd():
+        raise SystemExit("InfluxDB is not installed: apt-get install influxdb (bench/run.sh does it when run as root)")
+    if {"hello", "single", "hot", "batch", *LINE_PHASES} & set(phases) and not _have("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk (bench/run.sh does it when run as root)")
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _on_signal)
@@ -565,6 +587,11 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
             server = None
 
+        if LINE_PHASES & set(phases):
+            results.update(line_phases(bench, phases, args, bases, database.url, log_path, Path(workdir.name)))
+            shape = shape or {"workers": os.environ.get("WEB_CONCURRENCY", "gunicorn.conf.py's"),
+                              "threads": os.environ.get("GUNICORN_THREADS", "gunicorn.conf.py's")}
+
         if "copy" in phases:
             print(f"(d) raw COPY, batches of {args.batch}, {args.copy_connections} connections", flush=True)
             print(f"  copy: warm-up {min(args.warmup, 3.0):.0f} s", flush=True)
@@ -598,6 +625,44 @@ def main(argv: list[str] | None = None) -> int:
             except Exception as exc:  # noqa: BLE001 - best effort, but say so
                 print(f"could not drop the bench database: {exc}", file=sys.stderr)
         workdir.cleanup()
+
+
+LINE_PHASES = frozenset({"lines", "lines-batch", "influx", "influx-batch"})
+"""Line protocol to our /write (lines, lines-batch) and to InfluxDB 1.x (influx, influx-batch)."""
+
+
+def line_phases(bench: Bench, phases: list[str], args: argparse.Namespace, bases, database_url: str,
+                log_path: str, workdir: Path) -> dict[str, PhaseResult]:
+    """The same line protocol, one line and `--batch` lines a request, to Digital Factory's /write and
+    to InfluxDB; each side's bytes per stored point are noted on its last phase (`stored_bytes`)."""
+    results: dict[str, PhaseResult] = {}
+    sides = (("ours", ("lines", "lines-batch"), "Digital Factory"), ("peer", ("influx", "influx-batch"), "InfluxDB 1.x"))
+    for side, names, title in sides:
+        wanted = [name for name in names if name in phases]
+        if not wanted:
+            continue
+        if side == "ours":
+            server = Server("app:app", server_env(args, database_url), log_path)
+            server.wait_ready("/healthz")
+        else:
+            server = Influxd(workdir / "influxdb", free_port(), free_port(), log_path)
+            server.wait_ready()
+        try:
+            for name in wanted:
+                batch = 1 if name in ("lines", "influx") else args.batch
+                print(f"({name}) {title}: line protocol, {batch} line(s) a request", flush=True)
+                results[name] = wrk_phase(bench, server, name, f"({name}) {title}, {batch}", batch, bases,
+                                          lines_path=WRITE_PATH)
+            last = results[wanted[-1]]
+            if side == "ours":
+                size, rows = bench.stored_bytes()
+            else:
+                server.settle()
+                size, rows = server.disk_bytes(), sum(results[name].readings for name in wanted)
+            last.stored_bytes = {"bytes": size, "rows": rows}
+        finally:
+            server.stop()
+    return results
 
 
 def _have(program: str) -> bool:
@@ -640,6 +705,10 @@ def report(results: dict[str, PhaseResult], memory: dict, shape: dict, args: arg
         if r.stored is not None and r.stored != r.readings:
             print(f"  {r.name}: {r.stored - r.readings:+d} rows stored beyond the answers counted "
                   f"(requests still in flight when the load generator stopped)")
+    for r in results.values():
+        if r.stored_bytes and r.stored_bytes["rows"]:
+            print(f"  {r.name}: {r.stored_bytes['bytes'] / r.stored_bytes['rows']:.1f} bytes per stored reading on disk "
+                  f"({r.stored_bytes['bytes']:,} bytes, {r.stored_bytes['rows']:,} readings)")
     print()
     checks = []
     hello, single, batch, copy = (results.get(k) for k in ("hello", "single", "batch", "copy"))
@@ -653,6 +722,10 @@ def report(results: dict[str, PhaseResult], memory: dict, shape: dict, args: arg
         print(f"c/d  batch ingest vs raw COPY, readings/s:    {batch.readings_per_s / copy.readings_per_s:.2f}")
     if batch:
         checks.append(("(c) >= 50,000 readings/s", batch.readings_per_s >= 50_000))
+    lines, influx = results.get("lines"), results.get("influx")
+    if lines and influx:
+        print(f"single lines, ours vs InfluxDB 1.x, req/s:    {lines.rps / influx.rps:.2f}")
+        checks.append(("single-line writes >= InfluxDB 1.x's req/s", lines.rps >= influx.rps))
     for name, values in memory.items():
         print(f"worker RSS after the {name} runs: max {values['max_rss']:.1f} MB (peak {values['max_peak']:.1f} MB) "
               f"over {values['workers']} workers; master {values['master_rss']:.1f} MB")
