@@ -43,7 +43,8 @@ def purge_expired_invitations(db: Database) -> int:
 
 
 def settle_rollups(db: Database) -> int:
-    """Recompute the rollups late or new readings touched, in every tenant; returns buckets written."""
+    """Recompute the rollups late or new readings touched, in every tenant; returns buckets written.
+    Safe beside other settlers (jobs.settler): each takes the devices no other is settling."""
     written = 0
     for tenant_id in tenant_ids(db):
         with tenant_context(tenant_id):
@@ -53,7 +54,7 @@ def settle_rollups(db: Database) -> int:
                 with db.session() as session:
                     chunk = device_ids[i:i + settling.CHUNK]
                     devices = list(session.scalars(select(Device).where(Device.id.in_(chunk))))
-                    written += settling.settle_devices(session, devices)
+                    written += settling.settle_devices(session, devices, skip_locked=True)
     return written
 
 
