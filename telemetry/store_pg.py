@@ -103,7 +103,21 @@ def store_committed(engine: Engine, tenant_id: int, credential_id: int, rows: li
     """As store_rows_pg for a device token, in a transaction of its own that is committed when this
     returns (the tenant, the statement and COMMIT in one round trip), checking in the statement that
     the credential is not revoked: how many rows were new, or None when it is revoked (nothing stored).
+    `engine` need not ping its connections: one that broke (a database restart) is dropped and the
+    request is sent once more on a fresh one, which is safe because storing is first-write-wins.
     Database errors come as SQLAlchemy's (DBAPIError and its kinds), as from a session."""
+    try:
+        return _store_once(engine, tenant_id, credential_id, rows, received_at)
+    except _Broken:
+        return _store_once(engine, tenant_id, credential_id, rows, received_at, retry=False)
+
+
+class _Broken(Exception):
+    """The pooled connection was broken before anything could be committed on it."""
+
+
+def _store_once(engine: Engine, tenant_id: int, credential_id: int, rows: list[dict], received_at: datetime,
+                retry: bool = True) -> int | None:
     pooled = None
     try:
         pooled = engine.raw_connection()
@@ -117,19 +131,23 @@ def store_committed(engine: Engine, tenant_id: int, credential_id: int, rows: li
             return inserted if live else None
     except psycopg.Error as exc:
         if pooled is not None:
-            _discard(pooled, exc)
+            broken = _discard(pooled, exc)
+            if broken and retry:
+                raise _Broken() from exc
         raise DBAPIError.instance(STORE_CHECKED, None, exc, psycopg.Error) from exc
     finally:
         if pooled is not None:
             pooled.close()
 
 
-def _discard(pooled, exc: psycopg.Error) -> None:
-    """Roll back a failed transaction; a connection that broke is dropped from the pool."""
+def _discard(pooled, exc: psycopg.Error) -> bool:
+    """Roll back a failed transaction, or drop a connection that broke from the pool (True)."""
     if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)) or pooled.driver_connection.broken:
         pooled.invalidate(exc)
-        return
+        return True
     try:
         pooled.driver_connection.rollback()
     except psycopg.Error:
         pooled.invalidate(exc)
+        return True
+    return False

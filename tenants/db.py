@@ -112,9 +112,20 @@ class Database:
     def __init__(self, url: str, **engine_kwargs) -> None:
         from tenants import scoping
 
+        self.url, self._engine_kwargs = url, engine_kwargs
         self.engine = make_engine(url, **engine_kwargs)
         self.Session = sessionmaker(bind=self.engine, expire_on_commit=False)
         scoping.install(self.Session)
+        self._unpinged: Engine | None = None
+
+    @property
+    def unpinged_engine(self) -> Engine:
+        """A second pool whose connections are not pinged when checked out, for a path that makes one
+        round trip per request and retries on a fresh connection itself when one turns out broken
+        (telemetry.store_pg.store_committed): the ping would double its round trips."""
+        if self._unpinged is None:
+            self._unpinged = make_engine(self.url, **{**self._engine_kwargs, "pool_pre_ping": False})
+        return self._unpinged
 
     @property
     def dialect(self) -> str:
@@ -137,3 +148,5 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+        if self._unpinged is not None:
+            self._unpinged.dispose()

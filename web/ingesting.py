@@ -154,7 +154,8 @@ def _store(source: IngestSource, parsed: ParseResult, received_at) -> IngestOutc
     lean = source.kind == "device" and "db_session" not in g and _lean_database()
     plan = plan_ingest(None if lean else db_session(), source, parsed, received_at)
     if lean and not plan.reported:
-        accepted = store_committed(database().engine, source.tenant_id, source.credential_id, plan.rows, received_at)
+        accepted = store_committed(database().unpinged_engine, source.tenant_id, source.credential_id, plan.rows,
+                                   received_at)
         return None if accepted is None else counted(plan, accepted)
     if lean and not credential_live(db_session(), source.credential_id):  # the source may be a minute old
         return None

@@ -189,3 +189,21 @@ def test_simulator_waits_as_told_and_resends_until_the_database_is_back(outage, 
     assert lines[:2] == ["  HTTP 503; retrying 50 readings in 5.0 s"] * 2
     assert answer == {"accepted": 50, "duplicates": 0, "rejected": []}
     assert len(stored_readings(db, meter.tenant_id)) == 50
+
+
+def test_a_restarted_database_costs_a_device_nothing(test_db, client, db, meter, sql):
+    """PostgreSQL: the one-round-trip path does not ping its pooled connections; when the server
+    dropped them (a restart), the request is sent once more on a fresh connection and stored once."""
+    if test_db.dialect != "postgresql":
+        pytest.skip("the session-free path and its pool exist on PostgreSQL")
+    first = (datetime.now(timezone.utc) - timedelta(minutes=2)).replace(microsecond=0)
+    post = lambda ts, watts: client.post("/api/v1/readings", json={"ts": ts.isoformat(), "power_w": watts},  # noqa: E731
+                                         headers={"Authorization": f"Bearer {meter.token}"})
+    assert post(first, 100).status_code == 202
+    assert post(first + timedelta(seconds=10), 110).status_code == 202  # cached: the session-free path
+    role = make_url(test_db.url).username
+    sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :role", role=role)
+    again = post(first + timedelta(seconds=20), 120)
+    assert again.status_code == 202 and again.get_json()["accepted"] == 1
+    assert post(first + timedelta(seconds=20), 120).get_json() == {"accepted": 0, "duplicates": 1, "rejected": []}
+    assert [r["power_w"] for r in stored_readings(db, meter.tenant_id)] == [100, 110, 120]
