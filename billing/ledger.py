@@ -12,14 +12,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from billing import notices
 from billing.models import UsageRecord
 from billing.pricebook import Prices, prices_for
 from marketplace.models import Installation, Module
-from telemetry.models import Device, Reading
+from telemetry.models import Device, Reading, ReadingBlock
 from telemetry.overview import day_bounds
 from tenants.clock import utcnow
 from tenants.db import upsert_insert
@@ -53,8 +53,13 @@ def active_devices(session: Session, day: date, zone: ZoneInfo) -> list[int]:
     """Ids of the current company's devices that were no longer pending during the local day and have a
     reading in it, ascending."""
     start, end = day_bounds(day, zone)
-    has_reading = exists().where(Reading.tenant_id == Device.tenant_id, Reading.device_id == Device.id,
-                                 Reading.ts >= start, Reading.ts < end)
+    has_row = exists().where(Reading.tenant_id == Device.tenant_id, Reading.device_id == Device.id,
+                             Reading.ts >= start, Reading.ts < end)
+    # A block is a UTC day: one spanning the whole local day without a reading in it would need a
+    # 23-hour local day starting within the UTC day's first hour, which no zone has.
+    has_block = exists().where(ReadingBlock.tenant_id == Device.tenant_id, ReadingBlock.device_id == Device.id,
+                               ReadingBlock.first_ts < end, ReadingBlock.last_ts >= start)
+    has_reading = or_(has_row, has_block)
     return list(session.scalars(select(Device.id).where(Device.status != "pending", Device.active_since < end,
                                                       has_reading).order_by(Device.id)))
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from jobs.alerting import evaluate_alerts
 from jobs.billing import charge_invoices, mail_notices, run_billing
 from jobs.module_events import deliver_webhooks, emit_module_events
-from telemetry import partitions, rollups, settling
+from telemetry import packing, partitions, rollups, settling
 from telemetry.models import Device
 from tenants import team
 from tenants.clock import utcnow
@@ -71,10 +71,37 @@ def maintain_partitions(db: Database) -> int:
     return len(created) + len(dropped)
 
 
+def pack_readings(db: Database) -> int:
+    """In every tenant, move the readings of finished days into packed blocks (merging late ones)
+    and drop the blocks past the tenant's retention; returns how many readings moved. A transaction
+    per device-day: safe to stop and run again."""
+    now, moved = utcnow(), 0
+    for tenant_id in tenant_ids(db):
+        with tenant_context(tenant_id):
+            with db.session() as session:
+                keep_days = session.scalar(select(Tenant.raw_retention_days).where(Tenant.id == tenant_id))
+                packing.drop_expired_blocks(session, keep_days, now)
+                device_ids = list(session.scalars(select(Device.id).order_by(Device.id)))
+            for device_id in device_ids:
+                moved += _pack_device(db, device_id, now)
+    return moved
+
+
+def _pack_device(db: Database, device_id: int, now) -> int:
+    moved = 0
+    while True:
+        with db.session() as session:
+            day = packing.pack_next_day(session, device_id, now)
+        if not day:
+            return moved
+        moved += day
+
+
 JOBS: tuple[Job, ...] = (
     Job("purge_expired_invitations", purge_expired_invitations, every_seconds=3600),
     Job("settle_rollups", settle_rollups, every_seconds=30),
     Job("maintain_partitions", maintain_partitions, every_seconds=6 * 3600),
+    Job("pack_readings", pack_readings, every_seconds=3600),
     Job("evaluate_alerts", evaluate_alerts, every_seconds=60),
     Job("emit_module_events", emit_module_events, every_seconds=60),
     Job("deliver_webhooks", deliver_webhooks, every_seconds=15),

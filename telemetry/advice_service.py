@@ -4,11 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from telemetry.analytics.advice import ThresholdAdvice, held_powers, suggest_thresholds
-from telemetry.models import Device, Reading
+from telemetry.models import Device
+from telemetry.stored_readings import read_readings
 from tenants.clock import utcnow
 from tenants.errors import N_
 
@@ -52,9 +52,8 @@ class DeviceAdvice:
 
 def device_points(session: Session, device_id: int, start: datetime, end: datetime) -> list[tuple]:
     """The device's readings from start to end as (epoch seconds, power W, energy counter Wh)."""
-    rows = session.execute(select(Reading.ts, Reading.power_w, Reading.energy_wh).where(
-        Reading.device_id == device_id, Reading.ts >= start, Reading.ts <= end).order_by(Reading.ts))
-    return [(ts.timestamp(), power, energy) for ts, power, energy in rows]
+    return [(r.ts.timestamp(), r.power_w, r.energy_wh)
+            for r in read_readings(session, device_id, start, end, end_inclusive=True)]
 
 
 def values_to_apply(device: Device, advice: ThresholdAdvice) -> dict:

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from telemetry import overview, plant
 from telemetry.analytics import ShiftCalendar
-from telemetry.models import Device, Reading
+from telemetry.models import Device
+from telemetry.stored_readings import latest_readings
 from tenants.models import Tenant
 
 OFFLINE_MIN_S = 600
@@ -46,8 +47,7 @@ def _iso(value: datetime | None) -> str | None:
 def usual_interval_s(session: Session, device: Device) -> tuple[float, datetime | None]:
     """The median gap between the device's recent readings (its max gap with fewer than two readings),
     and the time of its newest reading."""
-    stamps = list(session.scalars(select(Reading.ts).where(Reading.device_id == device.id)
-                                  .order_by(Reading.ts.desc()).limit(RECENT_READINGS)))
+    stamps = [r.ts for r in latest_readings(session, device.id, RECENT_READINGS)]
     gaps = [(newer - older).total_seconds() for newer, older in zip(stamps, stamps[1:])]
     return (median(gaps) if gaps else float(device.max_gap_s)), (stamps[0] if stamps else None)
 

@@ -20,14 +20,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from telemetry import plant, registry
 from telemetry.ingest import store_rows
-from telemetry.models import Device, Reading
+from telemetry.models import Device
 from telemetry.settling import settle_devices
 from telemetry.simulator import PROFILES, Schedule, SimReading, simulate
+from telemetry.stored_readings import count_readings, latest_readings
 from tenants.clock import utcnow
 from tenants.demo import DemoAccount, ensure_demo_tenant
 from tenants.scoping import require_tenant_id, tenant_context
@@ -109,7 +110,7 @@ def ensure_demo(session: Session, now: datetime | None = None, days: int = HISTO
         zone = ZoneInfo(account.tenant.timezone)
         added = sum(top_up(session, machine, device, zone, now, days) for machine, device in devices.items())
         settle_devices(session, list(devices.values()), now)
-        readings = session.scalar(select(func.count(Reading.device_id))) or 0
+        readings = count_readings(session)
     return DemoSummary(account, len(devices), readings, added, {m.name: d.id for m, d in devices.items()})
 
 
@@ -150,9 +151,8 @@ def top_up(session: Session, machine: DemoMachine, device: Device, zone: ZoneInf
 
 def last_reading(session: Session, device_id: int) -> tuple[datetime, float | None] | None:
     """(ts, energy_wh) of the device's newest reading, or None without readings."""
-    row = session.execute(select(Reading.ts, Reading.energy_wh).where(Reading.device_id == device_id)
-                          .order_by(Reading.ts.desc()).limit(1)).first()
-    return None if row is None else (row[0], row[1])
+    newest = latest_readings(session, device_id, 1)
+    return (newest[0].ts, newest[0].energy_wh) if newest else None
 
 
 def history(machine: DemoMachine, last: tuple[datetime, float | None] | None, zone: ZoneInfo, now: datetime,

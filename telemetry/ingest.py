@@ -15,6 +15,7 @@ from telemetry.analytics import IDLE, OFF, RUNNING, DeviceSettings, state_of
 from telemetry.credential_cache import CredentialCache
 from telemetry.device_status import is_status_only, status_values, store_reported
 from telemetry.models import Device, DeviceCredential
+from telemetry.packing import without_packed
 from telemetry.parsers import MEASURES
 from telemetry.readings import NormalizedReading, ParseResult, Rejection, validate
 from telemetry.rollups import mark_dirty
@@ -208,6 +209,7 @@ def store_rows(session: Session, rows: list[dict], received_at: datetime, device
     dirty and move their devices' live state (`devices` by id): the one storage path of posted readings
     and of bulk loads such as the demo history. Returns how many rows were new. On PostgreSQL it is one
     statement (telemetry.store_pg)."""
+    rows = without_packed(session, rows, received_at)
     if not rows:
         return 0
     if session.get_bind().dialect.name == "postgresql":

@@ -1,10 +1,22 @@
 """Devices, their credentials, and stored readings."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import JSON, Float, ForeignKey, ForeignKeyConstraint, Index, Integer, PrimaryKeyConstraint, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    PrimaryKeyConstraint,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.clock import utcnow
@@ -83,3 +95,21 @@ class Reading(TenantOwned, Base):
     current_a: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
     power_factor: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
     extra: Mapped[Optional[dict]] = mapped_column(JSON, nullable=True)
+
+
+class ReadingBlock(TenantOwned, Base):
+    """A device's readings of one finished UTC day, packed (telemetry.reading_blocks); the
+    readings are no longer in the row table, except late ones not merged yet."""
+
+    __tablename__ = "reading_blocks"
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "device_id", "day"),
+        ForeignKeyConstraint(["tenant_id", "device_id"], ["devices.tenant_id", "devices.id"], ondelete="CASCADE"),
+    )
+
+    device_id: Mapped[int] = mapped_column(BigId)
+    day: Mapped[date] = mapped_column(Date)
+    first_ts: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_ts: Mapped[datetime] = mapped_column(UTCDateTime())
+    count: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -4,10 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from telemetry.models import Device, Reading
+from telemetry.models import Device
+from telemetry.reading_blocks import StoredReading
+from telemetry.stored_readings import read_readings
 from tenants.clock import utcnow
 
 MAX_PAGE = 5000
@@ -18,7 +19,7 @@ ONLINE_MIN_S = 600
 class ReadingPage:
     """Readings in time order and the ts to continue after, or None at the end."""
 
-    readings: list[Reading]
+    readings: list[StoredReading]
     next_after: datetime | None
 
 
@@ -26,10 +27,7 @@ def readings_page(session: Session, device_id: int, start: datetime, end: dateti
                   after: datetime | None = None) -> ReadingPage:
     """Readings of a device of the current tenant with start <= ts < end, after a cursor."""
     limit = max(1, min(limit, MAX_PAGE))
-    query = select(Reading).where(Reading.device_id == device_id, Reading.ts >= start, Reading.ts < end)
-    if after is not None:
-        query = query.where(Reading.ts > after)
-    rows = list(session.scalars(query.order_by(Reading.ts).limit(limit + 1)))
+    rows = read_readings(session, device_id, start, end, after=after, limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return ReadingPage(rows, rows[-1].ts if more else None)
@@ -43,7 +41,7 @@ def is_online(device: Device, now: datetime | None = None) -> bool:
     return (now or utcnow()) - device.last_seen_at <= window
 
 
-def reading_json(reading: Reading) -> dict:
+def reading_json(reading: StoredReading) -> dict:
     """A stored reading in the API's JSON shape."""
     return {"ts": reading.ts.isoformat().replace("+00:00", "Z"),
             "received_at": reading.received_at.isoformat().replace("+00:00", "Z"),

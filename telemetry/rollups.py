@@ -11,12 +11,13 @@ from dataclasses import fields
 from datetime import datetime, timedelta, timezone
 from typing import Optional
 
-from sqlalchemy import (Float, ForeignKeyConstraint, Index, Integer, PrimaryKeyConstraint, String, cast, extract, func,
-                        insert, select)
+from sqlalchemy import (Float, ForeignKeyConstraint, Index, Integer, PrimaryKeyConstraint, String, cast, extract, insert,
+                        select)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from telemetry.analytics import Bucket
-from telemetry.models import Device, Reading
+from telemetry.models import Device
+from telemetry.stored_readings import reading_span
 from tenants.db import Base, BigId, TenantOwned, UTCDateTime
 from tenants.scoping import require_tenant_id
 
@@ -104,8 +105,7 @@ def dirty_device_ids(session: Session) -> list[int]:
 
 def mark_history_dirty(session: Session, device: Device) -> None:
     """Recompute all of a device's rollups (its thresholds or max gap changed)."""
-    first, last = session.execute(select(func.min(Reading.ts), func.max(Reading.ts))
-                                  .where(Reading.device_id == device.id)).one()
+    first, last = reading_span(session, device.id)
     if first is not None:
         mark_dirty(session, {device.id: (first, last)})
 

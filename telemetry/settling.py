@@ -14,9 +14,11 @@ from datetime import datetime, timezone
 from sqlalchemy import and_, delete, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
+from telemetry import stored_readings
 from telemetry.analytics import Bucket, DeviceSettings, affected_window, compute_quarter_buckets
-from telemetry.models import Device, Reading
+from telemetry.models import Device, Reading, ReadingBlock
 from telemetry.rollups import DayRollup, DirtyWindow, Rollup, mark_dirty
+from telemetry.stored_readings import pack_horizon
 from tenants.clock import utcnow
 
 CHUNK = 200  # devices whose windows are deleted and written by one statement each
@@ -48,7 +50,8 @@ def _settle_chunk(session: Session, devices: dict[int, Device], now: datetime, s
     for _id, device_id, first, last in windows:
         known = spans.get(device_id)
         spans[device_id] = (min(first, known[0]), max(last, known[1])) if known else (first, last)
-    reads = _BatchedReads(session) if session.get_bind().dialect.name == "postgresql" else _DeviceReads(session)
+    rows = _BatchedReads(session) if session.get_bind().dialect.name == "postgresql" else _DeviceReads(session)
+    reads = _WithBlocks(rows, session, pack_horizon(now))
     neighbours = reads.neighbours(spans)
     affected, live_edges, rows = {}, {}, []
     for device_id, (first, last) in spans.items():
@@ -146,6 +149,56 @@ class _BatchedReads(_DeviceReads):
                 "ids": ids, "los": [ranges[i][0] for i in ids], "his": [ranges[i][1] for i in ids]}):
             found[device_id].append((epoch, power, energy))
         return found
+
+
+class _WithBlocks:
+    """The row table's reads, completed from the packed blocks for the devices that have blocks
+    newer than what the rows gave (history recomputed, late readings of old days): one statement
+    per chunk finds those devices, and only when a window or neighbour lies before the pack horizon,
+    so live settling costs what it did."""
+
+    def __init__(self, rows: _DeviceReads, session: Session, horizon: datetime) -> None:
+        self.rows, self.session, self.horizon = rows, session, horizon
+        self._newest: dict[int, datetime] | None = None
+
+    def _newest_packed(self, device_ids: list[int]) -> dict[int, datetime]:
+        """Per device that has blocks, the time of its newest packed reading (looked up once)."""
+        if self._newest is None:
+            self._newest = dict(self.session.execute(
+                select(ReadingBlock.device_id, func.max(ReadingBlock.last_ts))
+                .where(ReadingBlock.device_id.in_(device_ids)).group_by(ReadingBlock.device_id)).all())
+        return self._newest
+
+    def neighbours(self, spans: dict[int, tuple[datetime, datetime]]) -> dict[int, tuple]:
+        found = self.rows.neighbours(spans)
+        old = [d for d, (first, _) in spans.items() if found[d][0] is None or found[d][0] < self.horizon]
+        newest = self._newest_packed(list(spans)) if old else {}
+        for device_id in set(old) & set(newest):
+            (first, last), (prev_ts, next_ts) = spans[device_id], found[device_id]
+            if prev_ts is None or prev_ts < newest[device_id]:
+                prev_ts = stored_readings.reading_before(self.session, device_id, first)
+            if last < newest[device_id]:
+                next_ts = stored_readings.reading_after(self.session, device_id, last)
+            found[device_id] = (prev_ts, next_ts)
+        return found
+
+    def points(self, windows: dict[int, tuple[datetime, datetime]]) -> dict[int, list[tuple]]:
+        found = self.rows.points(windows)
+        edge = self.horizon.timestamp()
+        old = [d for d, (start, _) in windows.items()  # a window, or the reading the rows have before it, is old
+               if start < self.horizon or not found[d] or found[d][0][0] < edge or found[d][0][0] >= start.timestamp()]
+        newest = self._newest_packed(list(windows)) if old else {}
+        for device_id in set(old) & set(newest):
+            (start, end), points, packed = windows[device_id], found[device_id], newest[device_id]
+            if start <= packed or not points or points[0][0] <= packed.timestamp() or points[0][0] >= start.timestamp():
+                found[device_id] = self._merged_points(device_id, start, end)
+        return found
+
+    def _merged_points(self, device_id: int, start: datetime, end: datetime) -> list[tuple]:
+        before = stored_readings.reading_before(self.session, device_id, start) or start
+        after = stored_readings.reading_after(self.session, device_id, end, inclusive=True) or end
+        return [(r.ts.timestamp(), r.power_w, r.energy_wh)
+                for r in stored_readings.read_readings(self.session, device_id, before, after, end_inclusive=True)]
 
 
 _DELETE_QUARTERS = text("""

@@ -14,8 +14,9 @@ from telemetry.inflate import CONTENT_ENCODINGS, InflatedTooLarge, NotInflatable
 from telemetry.ingest import (
     MAX_READINGS, IngestOutcome, IngestSource, authenticate, cached_source, counted, credential_live, plan_ingest,
     store_plan)
-from telemetry.store_pg import store_committed
+from telemetry.packing import may_touch_blocks
 from telemetry.readings import ParseContext, ParseResult, PayloadError
+from telemetry.store_pg import store_committed
 from tenants.clock import utcnow
 from web.auth import bind_tenant
 from web.auth_failures import MESSAGE as GUESSING_MESSAGE
@@ -153,7 +154,7 @@ def _store(source: IngestSource, parsed: ParseResult, received_at) -> IngestOutc
     cached), take the session-free path: one round trip that also checks the credential."""
     lean = source.kind == "device" and "db_session" not in g and _lean_database()
     plan = plan_ingest(None if lean else db_session(), source, parsed, received_at)
-    if lean and not plan.reported:
+    if lean and not plan.reported and not may_touch_blocks(plan.rows, received_at):
         accepted = store_committed(database().unpinged_engine, source.tenant_id, source.credential_id, plan.rows,
                                    received_at)
         return None if accepted is None else counted(plan, accepted)

@@ -37,7 +37,7 @@ def reference_device(db, client, make_account):
         session.flush()
     headers = {"Authorization": f"Bearer {api_key}"}
     assert client.put("/api/v1/tariff", json={"price_per_kwh": settings["price_per_kwh"]}, headers=headers).status_code == 200
-    return device.id, token, headers
+    return device.id, token, headers, account.tenant_id
 
 
 def _post(client, token: str, readings: list[dict], batch: int = 500) -> int:
@@ -68,7 +68,7 @@ def _assert_days(client, device_id: int, headers: dict) -> None:
 
 @pytest.mark.parametrize("order", ["shuffled", "reversed"])
 def test_reference_days_from_ingested_batches(client, reference_device, order):
-    device_id, token, headers = reference_device
+    device_id, token, headers, _tenant_id = reference_device
     readings = _trace()
     if order == "shuffled":
         random.Random(20260328).shuffle(readings)
@@ -79,7 +79,7 @@ def test_reference_days_from_ingested_batches(client, reference_device, order):
 
 
 def test_reference_days_posted_twice_and_read_in_between(client, reference_device):
-    device_id, token, headers = reference_device
+    device_id, token, headers, _tenant_id = reference_device
     readings = _trace()
     random.Random(7).shuffle(readings)
     half = len(readings) // 2
