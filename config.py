@@ -58,6 +58,10 @@ class Settings:
     ingest_device_limit: str | None = None
     ingest_tenant_limit: str | None = None
     ingest_credential_cache_s: float | None = None
+    ingest_group_commit: bool = False
+    """Whether a worker's concurrent device posts share transactions (telemetry.group_commit): off by
+    default, since on the measured 2-core machine it gained nothing over PostgreSQL's own WAL group
+    commit (bench/RESULTS.md); worth trying where commits are slow (remote or replicated storage)."""
     auth_failure_limit: str | None = None
     """Failed credential attempts allowed per client address (`limits` notation, e.g. 60/minute)."""
     database_timeout_s: float = 30.0
@@ -93,5 +97,6 @@ class Settings:
             ingest_credential_cache_s=float(env["INGEST_CREDENTIAL_CACHE_SECONDS"])
             if env.get("INGEST_CREDENTIAL_CACHE_SECONDS") else None,
             auth_failure_limit=env.get("AUTH_FAILURE_LIMIT") or None,
+            ingest_group_commit=_flag(env.get("INGEST_GROUP_COMMIT")),
             database_timeout_s=_positive(env.get("DATABASE_TIMEOUT_S"), 30.0),
         )

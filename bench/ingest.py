@@ -37,7 +37,7 @@ if str(ROOT) not in sys.path:
 from bench.influx_peer import WRITE_PATH, Influxd, have_influxd  # noqa: E402
 
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
-DAY_MS = 86_400_000
+HOUR_MS = 3_600_000
 GENEROUS_LIMIT = "1000000/minute"
 COLUMNS = ("tenant_id", "device_id", "ts", "received_at", "power_w", "energy_wh", "voltage_v", "current_a",
            "power_factor", "extra")
@@ -539,8 +539,9 @@ def main(argv: list[str] | None = None) -> int:
     memory: dict[str, dict] = {}
     shape: dict = {}
     now_ms = int(time.time() * 1000)
-    # each load run gets its own day of timestamps, all in the past and inside the retention
-    bases = iter(now_ms - DAY_MS * (20 - i) for i in range(20))
+    # each load run gets its own hour of timestamps, all in the past 20 hours: live readings, as meters
+    # post them (readings of days that may be packed take the path that checks the blocks)
+    bases = iter(now_ms - HOUR_MS * (20 - i) for i in range(20))
     server: Server | None = None
     database = None
     workdir = tempfile.TemporaryDirectory(prefix="df-bench-")

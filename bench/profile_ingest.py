@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
                               "INSTANCE_PATH": workdir, "LOG_LEVEL": "WARNING", "REDIS_URL": "",
                               "INGEST_DEVICE_LIMIT": GENEROUS_LIMIT, "INGEST_TENANT_LIMIT": GENEROUS_LIMIT})
             client = app.test_client()
-            base_ms = int(time.time() * 1000) - 5 * 86_400_000
+            base_ms = int(time.time() * 1000) - 3_600_000  # live readings (older days may be packed)
             sent = [0]
 
             def post() -> None:

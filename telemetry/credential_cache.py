@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 VERIFIED_TTL_S = 60.0
 """How long a device token's source may serve a path that checks the credential again in its own
-statement (telemetry.store_pg.store_committed): revocation still takes effect at once there; only
+statement (telemetry.store_pg.store_all_committed): revocation still takes effect at once there; only
 settings changed in another process (input map, zone, retention) show after at most this long."""
 
 

@@ -1,5 +1,5 @@
 """The one path every ingest format takes after parsing: authenticate, check and sort the readings
-(plan_ingest), store them (store_plan, or telemetry.store_pg.store_committed without a session)."""
+(plan_ingest), store them (store_plan, or telemetry.store_pg.store_all_committed without a session)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace

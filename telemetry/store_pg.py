@@ -9,12 +9,14 @@ first reading of the run of that state ending the batch) when the batch is newer
 The statement text never changes, so psycopg prepares it once per connection; the columns travel as
 binary arrays.
 
-`store_committed` is the path of a device token's request: no ORM session at all, but a pooled
-connection on which setting the tenant (for row-level security), the statement and COMMIT go to the
-server in one round trip (psycopg's pipeline mode)."""
+`store_all_committed` is the path of device tokens' requests (grouped by telemetry.group_commit): no
+ORM session at all, but a pooled connection on which, for each request, setting the tenant (for
+row-level security) and the statement, then one COMMIT for all, go to the server in one round trip
+(psycopg's pipeline mode)."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 
 import psycopg
@@ -98,37 +100,50 @@ def store_rows_pg(session: Session, tenant_id: int, rows: list[dict], received_a
         return cursor.fetchone()[0]
 
 
-def store_committed(engine: Engine, tenant_id: int, credential_id: int, rows: list[dict],
-                    received_at: datetime) -> int | None:
-    """As store_rows_pg for a device token, in a transaction of its own that is committed when this
-    returns (the tenant, the statement and COMMIT in one round trip), checking in the statement that
-    the credential is not revoked: how many rows were new, or None when it is revoked (nothing stored).
+@dataclass(frozen=True)
+class DeviceWrite:
+    """A device token's readings to store: its tenant, its credential (checked live) and the rows."""
+
+    tenant_id: int
+    credential_id: int
+    rows: list[dict]
+    received_at: datetime
+
+
+def store_all_committed(engine: Engine, writes: list[DeviceWrite]) -> list[int | None]:
+    """Store several device writes (any tenants) in one transaction committed when this returns, in one
+    round trip: for each, how many rows were new, or None when its credential is revoked.
     `engine` need not ping its connections: one that broke (a database restart) is dropped and the
-    request is sent once more on a fresh one, which is safe because storing is first-write-wins.
+    writes are sent once more on a fresh one, which is safe because storing is first-write-wins.
     Database errors come as SQLAlchemy's (DBAPIError and its kinds), as from a session."""
     try:
-        return _store_once(engine, tenant_id, credential_id, rows, received_at)
+        return _store_once(engine, writes)
     except _Broken:
-        return _store_once(engine, tenant_id, credential_id, rows, received_at, retry=False)
+        return _store_once(engine, writes, retry=False)
 
 
 class _Broken(Exception):
     """The pooled connection was broken before anything could be committed on it."""
 
 
-def _store_once(engine: Engine, tenant_id: int, credential_id: int, rows: list[dict], received_at: datetime,
-                retry: bool = True) -> int | None:
+def _store_once(engine: Engine, writes: list[DeviceWrite], retry: bool = True) -> list[int | None]:
     pooled = None
     try:
         pooled = engine.raw_connection()
         connection = pooled.driver_connection
         register_binary_columns(connection)
-        with connection.pipeline(), connection.cursor() as tenant, connection.cursor() as store:
-            tenant.execute("SELECT set_config(%s, %s, true)", (RLS_SETTING, str(tenant_id)))
-            store.execute(STORE_CHECKED, {**_params(tenant_id, rows, received_at), "credential_id": credential_id})
+        with connection.pipeline(), connection.cursor() as tenant:
+            stores = []
+            for write in writes:
+                tenant.execute("SELECT set_config(%s, %s, true)", (RLS_SETTING, str(write.tenant_id)))
+                stores.append(connection.cursor())
+                stores[-1].execute(STORE_CHECKED, {**_params(write.tenant_id, write.rows, write.received_at),
+                                                   "credential_id": write.credential_id})
             connection.commit()
-            inserted, live = store.fetchone()
-            return inserted if live else None
+            results = [inserted if live else None for inserted, live in (store.fetchone() for store in stores)]
+            for store in stores:
+                store.close()
+            return results
     except psycopg.Error as exc:
         if pooled is not None:
             broken = _discard(pooled, exc)

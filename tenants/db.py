@@ -122,7 +122,7 @@ class Database:
     def unpinged_engine(self) -> Engine:
         """A second pool whose connections are not pinged when checked out, for a path that makes one
         round trip per request and retries on a fresh connection itself when one turns out broken
-        (telemetry.store_pg.store_committed): the ping would double its round trips."""
+        (telemetry.store_pg.store_all_committed): the ping would double its round trips."""
         if self._unpinged is None:
             self._unpinged = make_engine(self.url, **{**self._engine_kwargs, "pool_pre_ping": False})
         return self._unpinged

@@ -16,7 +16,8 @@ from telemetry.ingest import (
     store_plan)
 from telemetry.packing import may_touch_blocks
 from telemetry.readings import ParseContext, ParseResult, PayloadError
-from telemetry.store_pg import store_committed
+from telemetry.group_commit import GroupCommitter
+from telemetry.store_pg import DeviceWrite, store_all_committed
 from tenants.clock import utcnow
 from web.auth import bind_tenant
 from web.auth_failures import MESSAGE as GUESSING_MESSAGE
@@ -148,6 +149,18 @@ def _lean_database() -> bool:
     return database().dialect == "postgresql"
 
 
+def group_committer() -> GroupCommitter | None:
+    """The app's group committer of device writes (one per process, made on first use), or None
+    unless INGEST_GROUP_COMMIT (Flask config, else config.Settings) turns group commit on."""
+    config = current_app.config
+    if not (config.get("INGEST_GROUP_COMMIT") or getattr(config.get("SETTINGS"), "ingest_group_commit", False)):
+        return None
+    committer = current_app.extensions.get("group_commit")
+    if committer is None:
+        committer = current_app.extensions.setdefault("group_commit", GroupCommitter(database().unpinged_engine))
+    return committer
+
+
 def _store(source: IngestSource, parsed: ParseResult, received_at) -> IngestOutcome | None:
     """Store and commit; None when the credential turned out revoked (nothing stored). A device
     token's readings on PostgreSQL, when the request has not opened a session (its credential was
@@ -155,8 +168,9 @@ def _store(source: IngestSource, parsed: ParseResult, received_at) -> IngestOutc
     lean = source.kind == "device" and "db_session" not in g and _lean_database()
     plan = plan_ingest(None if lean else db_session(), source, parsed, received_at)
     if lean and not plan.reported and not may_touch_blocks(plan.rows, received_at):
-        accepted = store_committed(database().unpinged_engine, source.tenant_id, source.credential_id, plan.rows,
-                                   received_at)
+        write = DeviceWrite(source.tenant_id, source.credential_id, plan.rows, received_at)
+        committer = group_committer()
+        accepted = committer.store(write) if committer else store_all_committed(database().unpinged_engine, [write])[0]
         return None if accepted is None else counted(plan, accepted)
     if lean and not credential_live(db_session(), source.credential_id):  # the source may be a minute old
         return None
