@@ -22,8 +22,10 @@ case "${1:-}" in
       "$PYBABEL" -q init -i "$POT" -d translations -l zh_Hans --no-wrap
     fi
     ;;
-  compile)
-    "$PYBABEL" -q compile -d translations
+  compile)  # only when a catalogue changed: test runs side by side must not rewrite a .mo being read
+    if [ ! -f "${PO%.po}.mo" ] || [ "$PO" -nt "${PO%.po}.mo" ]; then
+      "$PYBABEL" -q compile -d translations
+    fi
     ;;
   *)
     echo "usage: $0 extract|compile" >&2
