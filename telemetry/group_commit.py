@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from telemetry.store_pg import DeviceWrite, store_all_committed
 
@@ -68,15 +68,17 @@ class GroupCommitter:
 
     def _lead(self, mine: _Waiting) -> None:
         """Commit batches from the queue until `mine` is done, then hand the lead to the next waiter."""
-        while not mine.done:
+        try:
+            while not mine.done:
+                with self._lock:
+                    batch, self._queue = self._queue[:self.max_writes], self._queue[self.max_writes:]
+                self._commit(batch)
+        finally:
             with self._lock:
-                batch, self._queue = self._queue[:self.max_writes], self._queue[self.max_writes:]
-            self._commit(batch)
-        with self._lock:
-            if self._queue:
-                self._queue[0].woken.set()  # not done: it leads
-            else:
-                self._leading = False
+                if self._queue:
+                    self._queue[0].woken.set()  # not done: it leads
+                else:
+                    self._leading = False
 
     def _commit(self, batch: list[_Waiting]) -> None:
         ordered = sorted(batch, key=lambda w: (w.write.rows[0]["device_id"] if w.write.rows else 0))  # lock order
@@ -85,25 +87,27 @@ class GroupCommitter:
             self.transactions, self.writes = self.transactions + 1, self.writes + len(ordered)
             for waiting, result in zip(ordered, results):
                 waiting.result = result
-        except OperationalError as exc:  # the database is unreachable: every write fails alike
-            for waiting in ordered:
-                waiting.error = exc
         except DBAPIError as exc:
-            if len(ordered) == 1:
-                ordered[0].error = exc
-            else:
+            if exc.connection_invalidated or len(ordered) == 1:  # unreachable even on a fresh connection
+                for waiting in ordered:
+                    waiting.error = exc
+            else:  # a deadlock, a timeout, one bad write: each alone, so only its own request fails
                 for waiting in ordered:
                     self._commit_alone(waiting)
-        except BaseException as exc:  # never leave a waiter hanging
+        except BaseException as exc:
             for waiting in ordered:
-                waiting.error = exc
-        for waiting in ordered:
-            waiting.done = True
-            waiting.woken.set()
+                waiting.error = waiting.error or exc
+            raise
+        finally:  # never leave a waiter hanging
+            for waiting in ordered:
+                waiting.done = True
+                waiting.woken.set()
 
     def _commit_alone(self, waiting: _Waiting) -> None:
         try:
             waiting.result = store_all_committed(self.engine, [waiting.write])[0]
             self.transactions, self.writes = self.transactions + 1, self.writes + 1
-        except Exception as exc:
+        except BaseException as exc:
             waiting.error = exc
+            if not isinstance(exc, Exception):
+                raise

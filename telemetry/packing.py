@@ -13,21 +13,26 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
-from telemetry.models import Reading, ReadingBlock
+from telemetry.models import Device, Reading, ReadingBlock
 from telemetry.reading_blocks import StoredReading, decode_block, encode_block
 from telemetry.stored_readings import READING_COLUMNS, merged_readings, pack_horizon, packed_times
 
 _LOCK_SPACE = 0x5EAD << 48  # advisory lock keys of "packing this device", clear of other users
+CLOCK_MARGIN = timedelta(hours=1)
+"""Packing trails the ingest's horizon by this much, so a request received just before midnight (which
+decided by its own receive time that its day cannot be packed yet) is never outrun by a packing run."""
 
 
 def pack_next_day(session: Session, device_id: int, now: datetime) -> int:
     """Pack the oldest packable day of the device that still has rows (merging them into its block
     when it has one); returns how many rows moved, 0 when nothing is left. The caller commits."""
-    horizon = pack_horizon(now)
+    horizon = pack_horizon(now - CLOCK_MARGIN)
     first = session.scalar(select(func.min(Reading.ts)).where(Reading.device_id == device_id, Reading.ts < horizon))
     if first is None:
         return 0
     lock_devices(session, [device_id])
+    # and the lock settling takes: a settle must not read a day's rows before packing and its block after
+    session.execute(select(Device.id).where(Device.id == device_id).with_for_update())
     return _pack_day(session, device_id, first.astimezone(timezone.utc).date())
 
 

@@ -145,19 +145,24 @@ def _store_once(engine: Engine, writes: list[DeviceWrite], retry: bool = True) -
                 store.close()
             return results
     except psycopg.Error as exc:
+        broken = True
         if pooled is not None:
             broken = _discard(pooled, exc)
             if broken and retry:
                 raise _Broken() from exc
-        raise DBAPIError.instance(STORE_CHECKED, None, exc, psycopg.Error) from exc
+        raise DBAPIError.instance(STORE_CHECKED, None, exc, psycopg.Error,
+                                  connection_invalidated=broken) from exc
     finally:
         if pooled is not None:
             pooled.close()
 
 
 def _discard(pooled, exc: psycopg.Error) -> bool:
-    """Roll back a failed transaction, or drop a connection that broke from the pool (True)."""
-    if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)) or pooled.driver_connection.broken:
+    """Roll back a failed transaction, or drop a connection that broke from the pool (True). A deadlock,
+    a lock or statement timeout (OperationalError kinds too) leave the connection usable."""
+    lost = isinstance(exc, psycopg.InterfaceError) or (
+        isinstance(exc, psycopg.OperationalError) and (exc.sqlstate or "08").startswith("08"))
+    if lost or pooled.driver_connection.broken:
         pooled.invalidate(exc)
         return True
     try:
