@@ -4,14 +4,14 @@ loopback port with its data in a temporary folder, fed the same line protocol as
 request and bytes per stored point come from one run on one machine."""
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import subprocess
 import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+
+from bench.processes import stop_group
 
 INFLUXD = shutil.which("influxd") or "/usr/bin/influxd"
 CONFIG = """reporting-disabled = true
@@ -90,15 +90,7 @@ class Influxd:
         time.sleep(seconds)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-            except ProcessLookupError:
-                pass
+        stop_group(self.process)
         self.log.close()
 
 

@@ -35,6 +35,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.influx_peer import WRITE_PATH, Influxd, have_influxd  # noqa: E402
+from bench.processes import stop_group  # noqa: E402
 
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 HOUR_MS = 3_600_000
@@ -172,15 +173,7 @@ class Server:
         return children(self.process.pid)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-            except ProcessLookupError:
-                pass
+        stop_group(self.process)
         self.log.close()
 
 
