@@ -69,7 +69,7 @@ class Settings:
     extra: dict = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls, instance_path: Path, env: dict | None = None) -> "Settings":
+    def from_env(cls, instance_path: Path, env: dict | None = None) -> Settings:
         """Build settings from environment variables (or the given mapping)."""
         env = dict(os.environ if env is None else env)
         sqlite_path = instance_path / "digital_factory.sqlite"

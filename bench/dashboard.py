@@ -44,7 +44,7 @@ import time
 import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -57,10 +57,19 @@ try:
 except ImportError:  # pragma: no cover - told plainly
     raise SystemExit("bench/dashboard.py needs numpy: .venv/bin/pip install -r bench/requirements.txt")
 
-from bench.ingest import (COLUMNS, CpuMeter, Server, Stop, _on_signal, _percentile, add_shared_arguments,  # noqa: E402
-                          create_fixture, server_env)
+from bench.ingest import (  # noqa: E402
+    COLUMNS,
+    CpuMeter,
+    Server,
+    Stop,
+    _on_signal,
+    _percentile,
+    add_shared_arguments,
+    create_fixture,
+    server_env,
+)
 
-UTC = timezone.utc
+UTC = UTC
 PG_EPOCH = 946_684_800  # 2000-01-01T00:00:00Z, the origin of PostgreSQL's binary timestamps
 PROFILE_CYCLE = ("cnc", "compressor", "press")
 # thresholds that separate each profile's idle from its work (the reference CNC trace uses 10/1000 W)

@@ -26,7 +26,7 @@ import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,11 +99,11 @@ class Fixture:
 
 def create_fixture(app_url: str, devices: int) -> Fixture:
     """A tenant with `devices` active devices, each with its own token, made through the domain code."""
+    from telemetry import registry
     from tenants import accounts
     from tenants.db import Database
     from tenants.passwords import use_cheap_hashing
     from tenants.scoping import tenant_context
-    from telemetry import registry
 
     use_cheap_hashing()
     database = Database(app_url)
@@ -298,7 +298,7 @@ class CopyRows:
 
     def __init__(self, tenant_id: int, batch: int, base_ms: int) -> None:
         self.tenant_id, self.batch, self.base_ms = tenant_id, batch, base_ms
-        self.received = datetime.now(timezone.utc).isoformat()
+        self.received = datetime.now(UTC).isoformat()
         self.tails: dict[int, list[str]] = {}
         self.lock = threading.Lock()
 
@@ -307,7 +307,7 @@ class CopyRows:
         if tails is None:
             tails = []
             for k in range(round_ * self.batch, (round_ + 1) * self.batch):
-                ts = datetime.fromtimestamp((self.base_ms + k * 1000) / 1000, timezone.utc).isoformat()
+                ts = datetime.fromtimestamp((self.base_ms + k * 1000) / 1000, UTC).isoformat()
                 power = 100 + (k % 50) * 10
                 tails.append(f"\t{ts}\t{self.received}\t{power}.5\t{1000000 + k}.25\t230.1\t\\N\t\\N\t\\N\n")
             with self.lock:
@@ -602,7 +602,7 @@ def main(argv: list[str] | None = None) -> int:
         report(results, memory, shape, args)
         if args.json_path:
             Path(args.json_path).write_text(json.dumps({
-                "date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "cores": os.cpu_count(),
+                "date": datetime.now(UTC).isoformat(timespec="seconds"), "cores": os.cpu_count(),
                 "gunicorn": shape, "args": {k: v for k, v in vars(args).items() if k != "database_url"},
                 "phases": {k: v.as_json() for k, v in results.items()}, "memory_mb": memory,
             }, indent=2) + "\n")

@@ -18,7 +18,7 @@ import random
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,7 +27,7 @@ if str(ROOT) not in sys.path:
 
 from bench.ingest import create_fixture  # noqa: E402
 
-UTC = timezone.utc
+UTC = UTC
 PROFILES = (("cnc", 60), ("compressor", 60), ("press", 60), ("cnc", 10), ("compressor", 10), ("press", 10),
             ("shelly-plug", 10))
 

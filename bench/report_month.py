@@ -11,7 +11,8 @@ import argparse
 import sys
 import tempfile
 import time
-from datetime import date, datetime, time as clock, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -39,7 +40,7 @@ def seed(database: Database, machines: int, first: date, days: int) -> int:
         tenant = accounts.create_tenant(session, name="Bench Works", country="DE", timezone=ZONE, currency="EUR",
                                         owner=owner)
         tenant_id = tenant.id
-    start = datetime.combine(first, clock(0), ZoneInfo(ZONE)).astimezone(timezone.utc)
+    start = datetime.combine(first, clock(0), ZoneInfo(ZONE)).astimezone(UTC)
     with database.session() as session, tenant_context(tenant_id):
         plant.set_tariff(session, 0.3, [{"weekdays": None, "start_hour": 22, "end_hour": 6, "price": 0.15}])
         plant.set_shifts(session, [{"weekday": d, "start": "06:00", "end": "14:00"} for d in range(5)])
@@ -59,7 +60,7 @@ def measure(database: Database, tenant_id: int, period: reports.ReportPeriod) ->
     with database.session() as session, tenant_context(tenant_id):
         tenant = session.get(Tenant, tenant_id)
         wall, cpu = time.perf_counter(), time.process_time()
-        report = reports.build_report(session, tenant, period, now=datetime.now(timezone.utc))
+        report = reports.build_report(session, tenant, period, now=datetime.now(UTC))
         return time.perf_counter() - wall, time.process_time() - cpu, len(report.machines)
 
 

@@ -18,7 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         database = create_test_database(Path(workdir))
         try:
             fixture = create_fixture(database.url, args.devices)
-            now = datetime.now(timezone.utc).replace(second=0, microsecond=0) - timedelta(hours=2)
+            now = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=2)
             history = [now - timedelta(minutes=HISTORY_MIN - m) for m in range(HISTORY_MIN)]
             print(f"{args.devices} devices, {HISTORY_MIN} readings of history each; settling it ...", flush=True)
             _store(database.url, fixture.tenant_id, fixture.device_ids, history, 0)

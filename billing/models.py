@@ -3,7 +3,6 @@ partner revenue entries and payouts, and processed provider events."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Optional
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -45,13 +44,13 @@ class UsageRecord(TenantOwned, Base):
     amount_minor: Mapped[int] = mapped_column(BigId)
     currency: Mapped[str] = mapped_column(String(3))
     idempotency_key: Mapped[str] = mapped_column(String(160))
-    installation_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("installations.id", ondelete="SET NULL"),
+    installation_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("installations.id", ondelete="SET NULL"),
                                                            nullable=True)
-    module_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("modules.id", ondelete="SET NULL"), nullable=True)
-    partner_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("partners.id", ondelete="SET NULL"),
+    module_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("modules.id", ondelete="SET NULL"), nullable=True)
+    partner_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("partners.id", ondelete="SET NULL"),
                                                       nullable=True)
-    device_id: Mapped[Optional[int]] = mapped_column(BigId, nullable=True)
-    invoice_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("invoices.id", ondelete="SET NULL"),
+    device_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    invoice_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("invoices.id", ondelete="SET NULL"),
                                                       nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -75,18 +74,18 @@ class Invoice(TenantOwned, Base):
     # the commission kept from this invoice's module lines, fixed when it is closed
     commission_bp: Mapped[int] = mapped_column(Integer, default=2000)
     country: Mapped[str] = mapped_column(String(2))
-    vat_id: Mapped[Optional[str]] = mapped_column(String(32), nullable=True)
+    vat_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     company_name: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default="draft")
     provider: Mapped[str] = mapped_column(String(10), default="local")
-    provider_invoice_id: Mapped[Optional[str]] = mapped_column(String(100), nullable=True)
+    provider_invoice_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     payment_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_payment_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
+    next_payment_at: Mapped[datetime | None] = mapped_column(nullable=True)
     last_payment_error: Mapped[str] = mapped_column(String(300), default="")
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
-    due_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
-    paid_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
-    voided_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
+    due_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    paid_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    voided_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class InvoiceLine(TenantOwned, Base):
@@ -100,8 +99,8 @@ class InvoiceLine(TenantOwned, Base):
     invoice_id: Mapped[int] = mapped_column(BigId, ForeignKey("invoices.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     meter: Mapped[str] = mapped_column(String(20))
-    module_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("modules.id", ondelete="SET NULL"), nullable=True)
-    partner_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("partners.id", ondelete="SET NULL"),
+    module_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("modules.id", ondelete="SET NULL"), nullable=True)
+    partner_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("partners.id", ondelete="SET NULL"),
                                                       nullable=True)
     description: Mapped[str] = mapped_column(String(300))
     late_days: Mapped[list] = mapped_column(JSON, default=list)
@@ -120,11 +119,11 @@ class BillingNotice(TenantOwned, Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     key: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(20))  # cap_80 | cap_100 | payment_failed
-    installation_id: Mapped[Optional[int]] = mapped_column(BigId, nullable=True)
+    installation_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    mailed_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
-    dismissed_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
+    mailed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    dismissed_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class RevenueEntry(Base):
@@ -164,7 +163,7 @@ class Payout(Base):
     status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | paid
     reference: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    paid_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
+    paid_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class ProviderEvent(Base):
@@ -195,7 +194,7 @@ class BillingAccount(TenantOwned, Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     provider: Mapped[str] = mapped_column(String(10))
-    customer_id: Mapped[Optional[str]] = mapped_column(String(100), nullable=True)
-    payment_method_id: Mapped[Optional[str]] = mapped_column(String(100), nullable=True)
+    customer_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    payment_method_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     card_summary: Mapped[str] = mapped_column(String(60), default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from billing.invoices import METER_ORDER, next_month
 from billing.models import UsageRecord
 from marketplace.models import Module
-from tenants.errors import DomainError, N_
+from tenants.errors import N_, DomainError
 from tenants.models import Tenant
 
 

@@ -61,7 +61,7 @@ class LocalProvider:
         return None
 
 
-def provider_from_settings(settings: "Settings") -> PaymentProvider:
+def provider_from_settings(settings: Settings) -> PaymentProvider:
     """Stripe when STRIPE_SECRET_KEY is set, otherwise the local provider."""
     if settings.stripe_secret_key:
         from billing.stripe_provider import StripeProvider

@@ -19,8 +19,20 @@ from billing import settlement
 from billing.models import BillingAccount, Invoice, InvoiceLine, ProviderEvent
 from billing.providers import ProviderError, billing_account
 from billing.stripe_support import (
-    FAILED_EVENT, METER_TEXT, PAID_EVENTS, PAYMENT_METHOD_ID, WEBHOOK_FAILURE, CardRefused, InvalidWebhook, PayResult,
-    field_of, int_or_none, metadata_of, stripe_amount, stripe_errors)
+    FAILED_EVENT,
+    METER_TEXT,
+    PAID_EVENTS,
+    PAYMENT_METHOD_ID,
+    WEBHOOK_FAILURE,
+    CardRefused,
+    InvalidWebhook,
+    PayResult,
+    field_of,
+    int_or_none,
+    metadata_of,
+    stripe_amount,
+    stripe_errors,
+)
 from tenants.clock import utcnow
 from tenants.db import upsert_insert
 from tenants.errors import N_

@@ -9,11 +9,36 @@ from tenants.errors import N_
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint to the app and add the capabilities' pages to the navigation."""
     from blueprints import (
-        account, admin, admin_billing, admin_modules, admin_payouts, alerts, api_partner, api_v1, auth, billing,
-        billing_card, billing_webhooks, dashboard, device_gateways, devices, docs, health, ingest, ingest_emoncms,
-        ingest_influx, machines, marketplace, partner_members, partner_statements, partners, reports, settings, team,
+        account,
+        admin,
+        admin_billing,
+        admin_modules,
+        admin_payouts,
+        alerts,
+        api_partner,
+        api_v1,
+        auth,
+        billing,
+        billing_card,
+        billing_webhooks,
+        dashboard,
+        device_gateways,
+        devices,
+        docs,
+        health,
+        ingest,
+        ingest_emoncms,
+        ingest_influx,
+        machines,
+        marketplace,
+        partner_members,
+        partner_statements,
+        partners,
+        reports,
+        settings,
+        settings_plant,  # noqa: F401  (nests the Tariff and Shifts tabs in settings)
+        team,
     )
-    from blueprints import settings_plant  # noqa: F401  (nests the Tariff and Shifts tabs in settings)
     from web.extensions import csrf
     from web.navigation import add_nav_item
 

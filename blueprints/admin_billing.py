@@ -7,12 +7,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from billing import admin_views, settlement
-from billing.invoices import tenant_invoice
+from billing.invoices import is_past_due, tenant_invoice
 from billing.models import INVOICE_STATUSES
 from billing.pricebook import (
-    DEFAULT_COMMISSION_BP, DEFAULT_DEVICE_DAY_MINOR, DEFAULT_FREE_DEVICES, Prices, price_book, prices_for, set_prices,
+    DEFAULT_COMMISSION_BP,
+    DEFAULT_DEVICE_DAY_MINOR,
+    DEFAULT_FREE_DEVICES,
+    Prices,
+    price_book,
+    prices_for,
+    set_prices,
 )
-from billing.invoices import is_past_due
 from blueprints.billing import percent_bp, status_label
 from blueprints.billing_forms import PriceForm
 from blueprints.forms import ConfirmForm, form_status, page_number

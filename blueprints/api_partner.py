@@ -2,8 +2,8 @@
 within the scopes and devices the tenant consented to."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Callable
 
 from flask import Blueprint, abort, g, jsonify, request
 from sqlalchemy import func, select

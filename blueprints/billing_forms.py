@@ -100,7 +100,7 @@ class PriceForm(FlaskForm):
         return True
 
     @classmethod
-    def of(cls, prices) -> "PriceForm":
+    def of(cls, prices) -> PriceForm:
         """A form filled from a Prices row (not bound to the request)."""
         return cls(formdata=None, currency=prices.currency, device_day=major_text(prices.device_day_minor,
                    prices.currency), free_devices=str(prices.free_devices),

@@ -94,7 +94,7 @@ class DeviceForm(FlaskForm):
     input_map = TextAreaField(_l("Input names (emoncms-style firmware)"), validators=[_valid_input_map])
 
     @classmethod
-    def for_device(cls, device) -> "DeviceForm":
+    def for_device(cls, device) -> DeviceForm:
         """The form filled with a device's settings (never with the request's data)."""
         return cls(formdata=None, name=device.name, kind=device.kind, site=device.site, line=device.line,
                    rated_w="" if device.rated_w is None else f"{device.rated_w:g}",

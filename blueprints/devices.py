@@ -7,9 +7,8 @@ from flask_babel import gettext as _
 
 from blueprints.device_forms import DeviceForm
 from blueprints.forms import ConfirmForm, form_status, page_number
-from telemetry import device_status
-from telemetry import queries, registry
-from tenants.errors import Conflict, DomainError, N_
+from telemetry import device_status, queries, registry
+from tenants.errors import N_, Conflict, DomainError
 from web.auth import role_required, tenant_required
 from web.database import commit, db_session
 from web.device_setup import server_address, setup_snippets

@@ -74,7 +74,7 @@ class ConsentForm(CapField, FlaskForm):
     cap = StringField(_l("Monthly cap (optional)"), validators=[Optional(), Length(max=20)])
 
     @classmethod
-    def build(cls, currency: str, machines: list, **data) -> "ConsentForm":
+    def build(cls, currency: str, machines: list, **data) -> ConsentForm:
         """A form for the company's currency and its active machines (objects with id and name); `data`
         pre-fills a GET (devices=[ids], cap="20.00")."""
         form = cls(**data)

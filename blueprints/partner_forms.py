@@ -70,7 +70,7 @@ class ModuleForm(FlaskForm):
                           render_kw=CODE)
 
     @classmethod
-    def for_manifest(cls, data: dict) -> "ModuleForm":
+    def for_manifest(cls, data: dict) -> ModuleForm:
         """The form filled with a stored manifest (never with the request's data)."""
         pricing = data.get("pricing") or {}
         return cls(formdata=None, name=data.get("name"), slug=data.get("slug"), summary=data.get("summary"),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from werkzeug.datastructures import MultiDict
 
 from telemetry.analytics import ShiftCalendar, Tariff
-from tenants.errors import DomainError, N_
+from tenants.errors import N_, DomainError
 
 MAX_BANDS, EXTRA_BANDS = 48, 3
 MAX_SHIFTS, EXTRA_SHIFTS = 100, 5

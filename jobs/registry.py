@@ -1,8 +1,8 @@
 """The scheduler's job list: each job takes the Database, is idempotent and sets tenant context itself."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from sqlalchemy import func, select
 

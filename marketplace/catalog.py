@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from marketplace.manifest import CATEGORIES, Manifest
 from marketplace.models import Module, Partner
 from marketplace.modules import live_manifest
-from tenants.errors import DomainError, N_
+from tenants.errors import N_, DomainError
 
 PER_PAGE = 24
 MAX_QUERY = 100

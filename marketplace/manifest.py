@@ -9,7 +9,7 @@ import re
 from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
-from tenants.errors import DomainError, N_
+from tenants.errors import N_, DomainError
 from tenants.validation import clean_currency, clean_email, clean_name
 
 SCOPES = {

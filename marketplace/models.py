@@ -3,7 +3,6 @@ is listed for every tenant; what a tenant installs is tenant-owned (installation
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Optional
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -52,7 +51,7 @@ class Module(Base):
     slug: Mapped[str] = mapped_column(String(50), unique=True)
     status: Mapped[str] = mapped_column(String(12), default="draft")
     draft_manifest: Mapped[dict] = mapped_column(JSON)
-    live_manifest: Mapped[Optional[dict]] = mapped_column(JSON, nullable=True)
+    live_manifest: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     # an edit of a published module waiting for review (the live manifest stays as it is)
     review_pending: Mapped[bool] = mapped_column(default=False)
     review_note: Mapped[str] = mapped_column(Text, default="")
@@ -62,9 +61,9 @@ class Module(Base):
     # the module secret (webhook signatures, launch tokens) is derived from the platform key and this
     # version, so nothing secret is stored; rotating bumps it
     secret_version: Mapped[int] = mapped_column(Integer, default=1)
-    reviewed_by_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"),
+    reviewed_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"),
                                                           nullable=True)
-    reviewed_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -94,14 +93,14 @@ class Installation(Base):
     # the events and pricing the company consented to (a module's later changes wait for new consent)
     events: Mapped[list] = mapped_column(JSON, default=list)
     pricing: Mapped[dict] = mapped_column(JSON, default=dict)
-    monthly_cap_minor: Mapped[Optional[int]] = mapped_column(BigId, nullable=True)
-    installed_by_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"),
+    monthly_cap_minor: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    installed_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"),
                                                            nullable=True)
     # what device events were last sent: {"<device id>": "running"}; and the last local day summarised
     notified_states: Mapped[dict] = mapped_column(JSON, default=dict)
-    summarised_through: Mapped[Optional[date]] = mapped_column(Date, nullable=True)
+    summarised_through: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    deleted_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
@@ -125,13 +124,13 @@ class WebhookDelivery(Base):
     payload: Mapped[dict] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(nullable=True)
     give_up_at: Mapped[datetime] = mapped_column()  # 24 h after the event, or after a redelivery
-    last_attempt_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
-    last_status_code: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     last_error: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    delivered_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 INSIGHT_KINDS = ("card", "alert", "report")
@@ -152,7 +151,7 @@ class Insight(TenantOwned, Base):
     severity: Mapped[str] = mapped_column(String(10), default="info")
     title: Mapped[str] = mapped_column(String(120))
     body: Mapped[str] = mapped_column(Text, default="")
-    url: Mapped[Optional[str]] = mapped_column(String(500), nullable=True)
-    device_id: Mapped[Optional[int]] = mapped_column(BigId, nullable=True)
+    url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    device_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    dismissed_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
+    dismissed_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from marketplace.models import PARTNER_ROLES, Partner, PartnerMember
-from tenants.errors import Conflict, DomainError, Forbidden, N_, NotFound
+from tenants.errors import N_, Conflict, DomainError, Forbidden, NotFound
 from tenants.models import User
 from tenants.validation import clean_email
 

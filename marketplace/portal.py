@@ -12,7 +12,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from marketplace.models import MODULE_STATUSES, Installation, Module, Partner, PartnerMember
-from tenants.errors import DomainError, N_, NotFound
+from tenants.errors import N_, DomainError, NotFound
 from tenants.models import Tenant, User
 from tenants.validation import currencies
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Optional, Protocol
+from typing import Protocol
 
 from sqlalchemy import JSON, Float, ForeignKey, ForeignKeyConstraint, Index, String, func, select, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -61,13 +61,13 @@ class Alert(TenantOwned, Base):
     device_id: Mapped[int] = mapped_column(BigId)
     kind: Mapped[str] = mapped_column(String(20))
     opened_at: Mapped[datetime] = mapped_column()
-    closed_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
-    acknowledged_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
-    acknowledged_by_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"),
+    closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"),
                                                               nullable=True)
     details: Mapped[dict] = mapped_column(JSON, default=dict)
-    open_mailed_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)  # claimed by the notifier
-    close_mailed_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
+    open_mailed_at: Mapped[datetime | None] = mapped_column(nullable=True)  # claimed by the notifier
+    close_mailed_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class AlertSettings(TenantOwned, Base):
@@ -77,9 +77,9 @@ class AlertSettings(TenantOwned, Base):
     __table_args__ = (Index("uq_alert_settings_tenant", "tenant_id", unique=True),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    idle_limit: Mapped[Optional[float]] = mapped_column(Float, nullable=True)  # None: off
+    idle_limit: Mapped[float | None] = mapped_column(Float, nullable=True)  # None: off
     idle_unit: Mapped[str] = mapped_column(String(5), default="kwh")  # kwh | money (the company currency)
-    updated_at: Mapped[Optional[datetime]] = mapped_column(nullable=True, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(nullable=True, default=utcnow)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import event
 
@@ -84,7 +85,7 @@ class CredentialCache:
             self._entries.clear()
 
 
-_CACHES: "weakref.WeakSet[CredentialCache]" = weakref.WeakSet()
+_CACHES: weakref.WeakSet[CredentialCache] = weakref.WeakSet()
 
 
 def _forget_everywhere(predicate: Callable[[IngestSource], bool]) -> None:

@@ -28,6 +28,7 @@ from telemetry.models import Device
 from telemetry.rollups import DAY_FIGURES, DayRollup, stored_quarters
 from tenants.scoping import require_tenant_id
 
+
 def basis_of(zone: ZoneInfo, tariff: Tariff, shifts: ShiftCalendar) -> str:
     """A short fingerprint of what a day's figures depend on besides the readings."""
     bands = [(sorted(b.weekdays) if b.weekdays is not None else None, b.start_hour, b.end_hour, repr(b.price))

@@ -17,7 +17,7 @@ import itertools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -159,7 +159,7 @@ def history(machine: DemoMachine, last: tuple[datetime, float | None] | None, zo
             days: int = HISTORY_DAYS, interval_s: int = INTERVAL_S) -> Iterator[SimReading]:
     """The readings to add every `interval_s` seconds after `last` up to `now`: from `days` ago on
     the minute when there is no reading (or only older ones), the counter going on from `last`."""
-    floor = datetime.fromtimestamp((now - timedelta(days=days)).timestamp() // interval_s * interval_s, timezone.utc)
+    floor = datetime.fromtimestamp((now - timedelta(days=days)).timestamp() // interval_s * interval_s, UTC)
     if last is None or last[0] < floor:
         start = floor - timedelta(seconds=interval_s)
         energy = last[1] if last is not None and last[1] is not None else machine.initial_wh

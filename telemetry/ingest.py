@@ -45,7 +45,7 @@ class DeviceRef:
     max_gap_s: int
 
     @classmethod
-    def of(cls, device: Device) -> "DeviceRef":
+    def of(cls, device: Device) -> DeviceRef:
         return cls(device.id, device.name, device.status, dict(device.input_map or {}), device.off_below_w,
                    device.run_above_w, device.max_gap_s)
 

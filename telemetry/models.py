@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Optional
 
 from sqlalchemy import (
     JSON,
@@ -41,23 +40,23 @@ class Device(TenantOwned, Base):
     kind: Mapped[str] = mapped_column(String(16), default="other")
     site: Mapped[str] = mapped_column(String(100), default="")
     line: Mapped[str] = mapped_column(String(100), default="")
-    rated_w: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
+    rated_w: Mapped[float | None] = mapped_column(Float, nullable=True)
     off_below_w: Mapped[float] = mapped_column(Float, default=10.0)
     run_above_w: Mapped[float] = mapped_column(Float, default=100.0)
     max_gap_s: Mapped[int] = mapped_column(Integer, default=300)
     input_map: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(10), default="active")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_reading_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
-    last_seen_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
-    last_power_w: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
-    state: Mapped[Optional[str]] = mapped_column(String(8), nullable=True)  # of the newest reading
-    state_since: Mapped[Optional[datetime]] = mapped_column(nullable=True)
+    last_reading_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_seen_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_power_w: Mapped[float | None] = mapped_column(Float, nullable=True)
+    state: Mapped[str | None] = mapped_column(String(8), nullable=True)  # of the newest reading
+    state_since: Mapped[datetime | None] = mapped_column(nullable=True)
     # when the device stopped being pending (billing counts its days from then); None while pending
-    active_since: Mapped[Optional[datetime]] = mapped_column(nullable=True)
+    active_since: Mapped[datetime | None] = mapped_column(nullable=True)
     # what the device last said about itself in posts without power or energy (relay, Wi-Fi, uptime)
-    reported_status: Mapped[Optional[dict]] = mapped_column(JSON, nullable=True)
-    reported_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
+    reported_status: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    reported_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class DeviceCredential(TenantOwned, Base):
@@ -68,13 +67,13 @@ class DeviceCredential(TenantOwned, Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))  # device | gateway
-    device_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("devices.id", ondelete="CASCADE"),
+    device_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("devices.id", ondelete="CASCADE"),
                                                      nullable=True)
     name: Mapped[str] = mapped_column(String(100), default="")
     secret_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_used_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
-    revoked_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class Reading(TenantOwned, Base):
@@ -89,12 +88,12 @@ class Reading(TenantOwned, Base):
     device_id: Mapped[int] = mapped_column(BigId)
     ts: Mapped[datetime] = mapped_column(UTCDateTime())
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    power_w: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
-    energy_wh: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
-    voltage_v: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
-    current_a: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
-    power_factor: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
-    extra: Mapped[Optional[dict]] = mapped_column(JSON, nullable=True)
+    power_w: Mapped[float | None] = mapped_column(Float, nullable=True)
+    energy_wh: Mapped[float | None] = mapped_column(Float, nullable=True)
+    voltage_v: Mapped[float | None] = mapped_column(Float, nullable=True)
+    current_a: Mapped[float | None] = mapped_column(Float, nullable=True)
+    power_factor: Mapped[float | None] = mapped_column(Float, nullable=True)
+    extra: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 
 class ReadingBlock(TenantOwned, Base):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -33,8 +33,8 @@ class MachineDay:
 
 def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """UTC instants of a local day's start and end (23 or 25 hours on DST days)."""
-    start = datetime.combine(day, time(0), zone).astimezone(timezone.utc)
-    end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(timezone.utc)
+    start = datetime.combine(day, time(0), zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
     return start, end
 
 

@@ -8,7 +8,7 @@ late duplicate of a packed reading is told apart from a new one and counted as a
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
@@ -33,11 +33,11 @@ def pack_next_day(session: Session, device_id: int, now: datetime) -> int:
     lock_devices(session, [device_id])
     # and the lock settling takes: a settle must not read a day's rows before packing and its block after
     session.execute(select(Device.id).where(Device.id == device_id).with_for_update())
-    return _pack_day(session, device_id, first.astimezone(timezone.utc).date())
+    return _pack_day(session, device_id, first.astimezone(UTC).date())
 
 
 def _pack_day(session: Session, device_id: int, day: date) -> int:
-    start = datetime.combine(day, time(), timezone.utc)
+    start = datetime.combine(day, time(), UTC)
     moved = [StoredReading(*row) for row in session.execute(
         delete(Reading).where(Reading.device_id == device_id, Reading.ts >= start,
                               Reading.ts < start + timedelta(days=1)).returning(*READING_COLUMNS).execution_options(synchronize_session=False))]
@@ -83,7 +83,7 @@ def may_touch_blocks(rows: list[dict], received_at: datetime) -> bool:
 
 def drop_expired_blocks(session: Session, keep_days: int, now: datetime) -> int:
     """Delete the current tenant's blocks of days wholly older than `keep_days`; returns how many."""
-    cutoff = now.astimezone(timezone.utc).date() - timedelta(days=keep_days)
+    cutoff = now.astimezone(UTC).date() - timedelta(days=keep_days)
     result = session.execute(delete(ReadingBlock).where(ReadingBlock.day < cutoff)
                              .execution_options(synchronize_session=False))
     return result.rowcount or 0

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import JSON, Float, Index, Integer, String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -22,7 +21,7 @@ class TariffRow(TenantOwned, Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     price_per_kwh: Mapped[float] = mapped_column(Float, default=0.0)
     bands: Mapped[list] = mapped_column(JSON, default=list)
-    updated_at: Mapped[Optional[datetime]] = mapped_column(nullable=True, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(nullable=True, default=utcnow)
 
 
 class ShiftRow(TenantOwned, Base):

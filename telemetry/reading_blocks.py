@@ -17,9 +17,9 @@ import json
 import math
 import struct
 from array import array
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from itertools import accumulate
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 import zstandard
 
@@ -28,7 +28,7 @@ LEVEL = 9
 MEASURES = ("power_w", "energy_wh", "voltage_v", "current_a", "power_factor")
 MAX_DECIMALS = 6
 _LIMIT = 2 ** 61  # scaled integers stay far from int64 overflow, their differences too
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
 _NULL, _SCALED, _DOUBLES = 0, 1, 2
 
@@ -38,12 +38,12 @@ class StoredReading(NamedTuple):
 
     ts: datetime
     received_at: datetime
-    power_w: Optional[float]
-    energy_wh: Optional[float]
-    voltage_v: Optional[float]
-    current_a: Optional[float]
-    power_factor: Optional[float]
-    extra: Optional[dict]
+    power_w: float | None
+    energy_wh: float | None
+    voltage_v: float | None
+    current_a: float | None
+    power_factor: float | None
+    extra: dict | None
 
 
 def encode_block(readings: list[StoredReading]) -> bytes:
@@ -125,7 +125,7 @@ def _decimals(values: list[float]) -> int | None:
     return None
 
 
-def _measure(values: list[Optional[float]]) -> list[bytes]:
+def _measure(values: list[float | None]) -> list[bytes]:
     present = [v for v in values if v is not None]
     if not present:
         return [bytes([_NULL, 0])]
@@ -138,7 +138,7 @@ def _measure(values: list[Optional[float]]) -> list[bytes]:
     return [bytes([_SCALED, places]), mask, _ints([b - a for a, b in zip([0] + scaled, scaled)])]
 
 
-def _unmeasure(sections: list[bytes], at: int, count: int) -> tuple[list[Optional[float]], int]:
+def _unmeasure(sections: list[bytes], at: int, count: int) -> tuple[list[float | None], int]:
     kind, places = sections[at]
     if kind == _NULL:
         return [None] * count, at + 1

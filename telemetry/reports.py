@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -168,8 +168,8 @@ def choose_period(first_text: str | None, last_text: str | None, pick: str | Non
 
 def utc_bounds(period: ReportPeriod, zone: ZoneInfo) -> series.Period:
     """The period's UTC start and end: local midnight of the first day and after the last (checked)."""
-    start = datetime.combine(period.first, time(0), zone).astimezone(timezone.utc)
-    end = datetime.combine(period.last + timedelta(days=1), time(0), zone).astimezone(timezone.utc)
+    start = datetime.combine(period.first, time(0), zone).astimezone(UTC)
+    end = datetime.combine(period.last + timedelta(days=1), time(0), zone).astimezone(UTC)
     return series.check_period(start, end, "day", zone)
 
 

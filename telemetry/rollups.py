@@ -8,11 +8,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import fields
-from datetime import datetime, timedelta, timezone
-from typing import Optional
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import (Float, ForeignKeyConstraint, Index, Integer, PrimaryKeyConstraint, String, cast, extract, insert,
-                        select)
+from sqlalchemy import (
+    Float,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    cast,
+    extract,
+    insert,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from telemetry.analytics import Bucket
@@ -33,8 +42,8 @@ class DeviceFigures(TenantOwned):
     running_wh: Mapped[float] = mapped_column(Float)
     idle_wh: Mapped[float] = mapped_column(Float)
     off_wh: Mapped[float] = mapped_column(Float)
-    max_power_w: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
-    avg_power_w: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
+    max_power_w: Mapped[float | None] = mapped_column(Float, nullable=True)
+    avg_power_w: Mapped[float | None] = mapped_column(Float, nullable=True)
     samples: Mapped[int] = mapped_column(Integer)
 
 
@@ -71,7 +80,7 @@ class DayRollup(DeviceFigures, Base):
     nodata_s: Mapped[float] = mapped_column(Float)
     cost: Mapped[float] = mapped_column(Float)
     utilization: Mapped[float] = mapped_column(Float)
-    availability: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
+    availability: Mapped[float | None] = mapped_column(Float, nullable=True)
     planned_s: Mapped[float] = mapped_column(Float)
     idle_waste_wh: Mapped[float] = mapped_column(Float)
     idle_waste_cost: Mapped[float] = mapped_column(Float)
@@ -136,7 +145,7 @@ def stored_quarters_by_device(session: Session, device_ids: list[int], start: da
 
 
 def _quarter(epoch, energy, running, idle, off, running_wh, idle_wh, off_wh, max_power, avg_power, samples) -> Bucket:
-    start = datetime.fromtimestamp(epoch, timezone.utc)
+    start = datetime.fromtimestamp(epoch, UTC)
     # positional (in _BUCKET_ORDER): 40 % cheaper than keywords, and this runs once per stored quarter read
     return Bucket(start, start + _QUARTER, 900.0, energy, running, idle, off, 900.0 - (running + idle + off),
                   running_wh, idle_wh, off_wh, max_power, avg_power, samples)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -37,13 +37,13 @@ def parse_bound(value: str, zone: ZoneInfo, is_end: bool) -> datetime:
         if len(text) == 10:
             day = date.fromisoformat(text)
             local = datetime.combine(day + timedelta(days=1) if is_end else day, time(0), zone)
-            return local.astimezone(timezone.utc)
+            return local.astimezone(UTC)
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise DomainError(N_("%(value)s is neither a date (2026-05-04) nor an RFC 3339 time."), value=text[:40]) from None
     if moment.tzinfo is None:
         raise DomainError(N_("%(value)s needs a time zone offset such as Z or +08:00."), value=text[:40])
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def check_period(start: datetime, end: datetime, resolution: str, zone: ZoneInfo) -> Period:
@@ -70,7 +70,7 @@ def device_buckets(session: Session, tenant: Tenant, device: Device, period: Per
         settle_devices(session, [device], now)
     zone = ZoneInfo(tenant.timezone)
     lo, hi = enclosing(resolution, zone, period.start.timestamp(), period.end.timestamp())
-    start, end = (datetime.fromtimestamp(t, timezone.utc) for t in (lo, hi))
+    start, end = (datetime.fromtimestamp(t, UTC) for t in (lo, hi))
     tariff = tariff if tariff is not None else plant.get_tariff(session)
     shifts = shifts if shifts is not None else plant.get_shifts(session)
     if resolution in DAY_MULTIPLES:

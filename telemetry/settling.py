@@ -9,7 +9,7 @@ second, and capped the scheduler at about a hundred devices a second.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import and_, delete, func, insert, or_, select, text
 from sqlalchemy.orm import Session
@@ -58,7 +58,7 @@ def _settle_chunk(session: Session, devices: dict[int, Device], now: datetime, s
         prev_ts, next_ts = neighbours[device_id]
         start_ts, end_ts = affected_window(first.timestamp(), last.timestamp(), prev_ts and prev_ts.timestamp(),
                                            next_ts and next_ts.timestamp(), devices[device_id].max_gap_s)
-        affected[device_id] = tuple(datetime.fromtimestamp(t, timezone.utc) for t in (start_ts, end_ts))
+        affected[device_id] = tuple(datetime.fromtimestamp(t, UTC) for t in (start_ts, end_ts))
         if next_ts is None and last.timestamp() + devices[device_id].max_gap_s > now.timestamp():
             live_edges[device_id] = (last, last)  # the live edge still grows with `now`: settle it again later
     points = reads.points(affected)

@@ -22,9 +22,9 @@ import math
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 
-UTC = timezone.utc
+UTC = UTC
 Segment = tuple[float, float, float]
 """(duration in seconds, power in W, power factor) of a stretch of constant load."""
 

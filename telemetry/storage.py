@@ -50,7 +50,7 @@ class _AsIs(TypeEngine):
         return None
 
 
-_BINARY_READY: "weakref.WeakSet" = weakref.WeakSet()
+_BINARY_READY: weakref.WeakSet = weakref.WeakSet()
 
 
 def insert_readings(session: Session, rows: list[dict]) -> list[tuple[int, datetime, float | None]]:

@@ -7,8 +7,8 @@ packed day answers exactly as it did before it was packed.
 """
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -26,8 +26,8 @@ READING_COLUMNS = (Reading.ts, Reading.received_at, Reading.power_w, Reading.ene
 
 def pack_horizon(now: datetime) -> datetime:
     """Every packed reading is older than this (UTC midnight PACK_AFTER_DAYS - 1 days before today)."""
-    day = now.astimezone(timezone.utc).date() - timedelta(days=PACK_AFTER_DAYS - 1)
-    return datetime.combine(day, time(), timezone.utc)
+    day = now.astimezone(UTC).date() - timedelta(days=PACK_AFTER_DAYS - 1)
+    return datetime.combine(day, time(), UTC)
 
 
 def read_readings(session: Session, device_id: int, start: datetime, end: datetime, *, after: datetime | None = None,
@@ -103,7 +103,7 @@ def packed_times(session: Session, keys: Iterable[tuple[int, datetime]]) -> set[
     """Which of these (device id, ts) are already in a block."""
     wanted: dict[tuple[int, object], set[datetime]] = {}
     for device_id, ts in keys:
-        wanted.setdefault((device_id, ts.astimezone(timezone.utc).date()), set()).add(ts)
+        wanted.setdefault((device_id, ts.astimezone(UTC).date()), set()).add(ts)
     found = set()
     for (device_id, day), stamps in wanted.items():
         data = session.scalar(select(ReadingBlock.data).where(ReadingBlock.device_id == device_id,

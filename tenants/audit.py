@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import JSON, ForeignKey, Index, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -25,10 +24,10 @@ class AuditEvent(TenantOwned, Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
-    actor_user_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
+    actor_user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
     event: Mapped[str] = mapped_column(String(40))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
-    ip: Mapped[Optional[str]] = mapped_column(String(45), nullable=True)
+    ip: Mapped[str | None] = mapped_column(String(45), nullable=True)
 
 
 def record(session: Session, event: str, actor_user_id: int | None = None, ip: str | None = None, **detail) -> None:

@@ -2,14 +2,14 @@
 (`set_clock`) and build its dates relative to it instead of depending on the day it runs."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 
 def system_now() -> datetime:
     """The machine's time, as an aware UTC datetime."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 _source: Callable[[], datetime] = system_now

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from tenants import audit
-from tenants.errors import DomainError, N_
+from tenants.errors import N_, DomainError
 from tenants.models import Membership, Tenant
 from tenants.team import require_role
 from tenants.validation import clean_country, clean_currency, clean_name, clean_timezone

@@ -6,9 +6,9 @@ themselves (API keys, device tokens, gateway keys) are tenant-owned and read und
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
 from sqlalchemy import ForeignKey, String, delete, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column

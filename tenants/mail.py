@@ -6,7 +6,6 @@ import smtplib
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from typing import Optional
 
 from sqlalchemy import String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -28,7 +27,7 @@ class OutboxMessage(Base):
     subject: Mapped[str] = mapped_column(String(255))
     body_text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10))  # logged | sent | failed
-    error: Mapped[Optional[str]] = mapped_column(String(500), nullable=True)
+    error: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -25,9 +24,9 @@ class Tenant(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     currency: Mapped[str] = mapped_column(String(3))
     plan_state: Mapped[str] = mapped_column(String(20), default="active")
-    monthly_cap_minor: Mapped[Optional[int]] = mapped_column(BigId, nullable=True)
+    monthly_cap_minor: Mapped[int | None] = mapped_column(BigId, nullable=True)
     raw_retention_days: Mapped[int] = mapped_column(Integer, default=730)
-    vat_id: Mapped[Optional[str]] = mapped_column(String(32), nullable=True)
+    vat_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -40,15 +39,15 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
-    verified_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
-    locale: Mapped[Optional[str]] = mapped_column(String(16), nullable=True)
+    verified_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    locale: Mapped[str | None] = mapped_column(String(16), nullable=True)
     is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     # Bumped on password change: sessions carry it and die when it moves.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_login_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
-    memberships: Mapped[list["Membership"]] = relationship(back_populates="user", lazy="raise")
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user", lazy="raise")
 
     @property
     def is_verified(self) -> bool:
@@ -96,7 +95,7 @@ class Invitation(TenantOwned, Base):
     email: Mapped[str] = mapped_column(String(254))
     role: Mapped[str] = mapped_column(String(10))
     token_hash: Mapped[str] = mapped_column(String(64))
-    invited_by_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
+    invited_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
-    accepted_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -6,7 +6,7 @@ from functools import cache
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from tenants.errors import DomainError, N_
+from tenants.errors import N_, DomainError
 
 _hasher = PasswordHasher()
 MIN_LENGTH = 10

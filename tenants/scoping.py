@@ -7,14 +7,14 @@ carries ``app.tenant_id`` for the row-level security policies (the second wall).
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
-from typing import Iterator
 
 from sqlalchemy import event, text
-from sqlalchemy.sql.util import find_tables
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
+from sqlalchemy.sql.util import find_tables
 
 from tenants.db import TenantOwned, tenant_owned_tables
 

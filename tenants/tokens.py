@@ -5,7 +5,7 @@ import hashlib
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from tenants.errors import DomainError, N_
+from tenants.errors import N_, DomainError
 
 MAX_AGE = {"verify": 3 * 24 * 3600, "reset": 3600, "invite": 7 * 24 * 3600}
 

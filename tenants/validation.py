@@ -10,7 +10,7 @@ from zoneinfo import available_timezones
 from babel import Locale
 from babel.numbers import list_currencies
 
-from tenants.errors import DomainError, N_
+from tenants.errors import N_, DomainError
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 

@@ -1,8 +1,8 @@
 """Who is asking: the logged-in user and their current tenant, or a tenant API key."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Callable
 
 from flask import Flask, abort, g, redirect, request, session, url_for
 from flask_login import current_user

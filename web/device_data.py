@@ -2,8 +2,8 @@
 answer with the same semantics and shape."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import abort
@@ -27,7 +27,7 @@ def instant_arg(args: Mapping[str, str], name: str, default: datetime) -> dateti
     if value.tzinfo is None:
         abort(400, description=f"{name} needs a time zone offset (Z or +01:00)")
     try:
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
     except OverflowError:
         abort(400, description=f"{name} is out of range")
 

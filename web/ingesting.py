@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from flask import abort, current_app, g, request
 
 from telemetry.credential_cache import CredentialCache
+from telemetry.group_commit import GroupCommitter
 from telemetry.inflate import CONTENT_ENCODINGS, InflatedTooLarge, NotInflatable, inflate, wbits_for
 from telemetry.ingest import (
-    MAX_READINGS, IngestOutcome, IngestSource, authenticate, cached_source, counted, credential_live, plan_ingest,
-    store_plan)
+    MAX_READINGS,
+    IngestOutcome,
+    IngestSource,
+    authenticate,
+    cached_source,
+    counted,
+    credential_live,
+    plan_ingest,
+    store_plan,
+)
 from telemetry.packing import may_touch_blocks
 from telemetry.readings import ParseContext, ParseResult, PayloadError
-from telemetry.group_commit import GroupCommitter
 from telemetry.store_pg import DeviceWrite, store_all_committed
 from tenants.clock import utcnow
 from web.auth import bind_tenant

@@ -19,7 +19,7 @@ import argparse
 import hmac
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
 
 from flask import Flask, current_app, jsonify, render_template_string, request
@@ -117,7 +117,7 @@ def apply_event(stored_data: dict, event: dict, data: dict) -> None:
     if kind == "installation.deleted":
         stored.forget(stored_data, installation_id)
     elif kind in HISTORIES:
-        entry = {"type": kind, "received_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), **data}
+        entry = {"type": kind, "received_at": datetime.now(UTC).isoformat(timespec="seconds"), **data}
         stored.remember(stored_data, installation_id, HISTORIES[kind], entry)
 
 

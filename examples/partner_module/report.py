@@ -3,7 +3,7 @@ card, then report one billable unit per report."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
@@ -77,7 +77,7 @@ def report_day(requested: str | None, tenant_timezone: str | None, now: datetime
         zone = ZoneInfo(tenant_timezone or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("UTC")
-    current = now or datetime.now(timezone.utc)
+    current = now or datetime.now(UTC)
     return current.astimezone(zone).date() - timedelta(days=1)
 
 

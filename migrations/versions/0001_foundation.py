@@ -4,11 +4,10 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-24 15:22:31.726157
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import tenants.db
-
 from migrations.rls import disable_rls, enable_rls  # noqa: F401  (every tenant-owned table needs RLS)
 
 revision = '0001'

@@ -3,7 +3,7 @@
 Revision ID: 0002
 Revises: 0001
 """
-from datetime import date, datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -79,7 +79,7 @@ def _create_readings() -> None:
         from telemetry.partitions import MONTHS_AHEAD, ensure_partitions, month_start
 
         op.execute(f"CREATE TABLE readings ({READING_COLUMNS}) PARTITION BY RANGE (ts)")
-        today = datetime.now(timezone.utc).date()
+        today = datetime.now(UTC).date()
         ensure_partitions(op.get_bind(), month_start(today, -25), month_start(today, MONTHS_AHEAD))
         return
     op.create_table(

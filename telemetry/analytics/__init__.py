@@ -8,8 +8,7 @@ from .advice import ThresholdAdvice, suggest_thresholds
 from .buckets import affected_window, compute_quarter_buckets
 from .figures import availability, idle_waste_wh, utilization
 from .intervals import iter_intervals, normalize, state_of
-from .model import (IDLE, OFF, QUARTER_S, RESOLUTIONS, RUNNING, UNKNOWN, Bucket,
-                    DeviceSettings, Point)
+from .model import IDLE, OFF, QUARTER_S, RESOLUTIONS, RUNNING, UNKNOWN, Bucket, DeviceSettings, Point
 from .rollup import aggregate, compute_buckets
 from .shifts import Shift, ShiftCalendar
 from .tariff import Band, Tariff

@@ -8,9 +8,9 @@ in the middle of the lowest stretch of the valley between the surviving peaks.
 from __future__ import annotations
 
 import math
-from itertools import repeat
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import repeat
 
 from .intervals import iter_intervals, normalize
 from .model import DeviceSettings, Point

@@ -12,12 +12,22 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from .intervals import Interval, iter_intervals, normalize
-from .model import (QUARTER_S, UNKNOWN, Bucket, DeviceSettings, Point, TimeLike,
-                    ceil_quarter, floor_quarter, to_epoch, zone_of)
+from .model import (
+    QUARTER_S,
+    UNKNOWN,
+    Bucket,
+    DeviceSettings,
+    Point,
+    TimeLike,
+    ceil_quarter,
+    floor_quarter,
+    to_epoch,
+    zone_of,
+)
 from .tariff import Tariff
 
 
@@ -126,7 +136,7 @@ def compute_quarter_buckets(points: Iterable[Point | tuple], settings: DeviceSet
     sums.count(ts, lo, hi)
     n = len(sums.energy)
     prices = tariff.quarter_prices(tz, w0, n) if tariff is not None else [None] * n
-    out_zone = tz or timezone.utc
+    out_zone = tz or UTC
     return [_bucket(sums, k, out_zone, prices[k]) for k in range(n)]
 
 

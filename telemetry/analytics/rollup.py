@@ -13,6 +13,7 @@ from .shifts import ShiftCalendar, planned_seconds
 from .tariff import Tariff
 from .zones import boundaries, check_resolution, enclosing
 
+
 def _add(total: Bucket, q: Bucket, price: float | None = None) -> float:
     """Add quarter `q` into `total` (priced at `price` per kWh when given, else at
     its own cost); return its power-seconds for the average.

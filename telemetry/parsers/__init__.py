@@ -7,9 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TypeVar
 
-from telemetry.readings import (
-    ItemError, NormalizedReading, ParseResult, Rejection, describe, to_number,
-)
+from telemetry.readings import ItemError, NormalizedReading, ParseResult, Rejection, describe, to_number
 
 T = TypeVar("T")
 

@@ -15,8 +15,18 @@ from datetime import datetime, timedelta
 
 from telemetry.parsers import COMMON_ALIASES, FieldMap, make_reading, parse_each
 from telemetry.readings import (
-    EPOCH, ItemError, NormalizedReading, ParseContext, ParseResult, PayloadError, describe, is_decimal_text, load_json,
-    to_device_name, to_number, to_timestamp,
+    EPOCH,
+    ItemError,
+    NormalizedReading,
+    ParseContext,
+    ParseResult,
+    PayloadError,
+    describe,
+    is_decimal_text,
+    load_json,
+    to_device_name,
+    to_number,
+    to_timestamp,
 )
 
 EMONCMS_ALIASES: dict[str, str] = {

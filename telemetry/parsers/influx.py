@@ -13,8 +13,16 @@ from datetime import datetime
 
 from telemetry.parsers import COMMON_ALIASES, FieldMap, make_reading
 from telemetry.readings import (
-    ItemError, NANOS_PER_UNIT, ParseContext, ParseResult, PayloadError, Rejection, decode_text,
-    epoch_to_datetime, to_device_name, to_number,
+    NANOS_PER_UNIT,
+    ItemError,
+    ParseContext,
+    ParseResult,
+    PayloadError,
+    Rejection,
+    decode_text,
+    epoch_to_datetime,
+    to_device_name,
+    to_number,
 )
 
 PRECISIONS: dict[str, int] = {

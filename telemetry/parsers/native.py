@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from telemetry.parsers import FieldMap, make_reading, parse_each, require_object
 from telemetry.readings import (
-    NormalizedReading, ParseContext, ParseResult, PayloadError, load_json, to_device_name, to_timestamp,
+    NormalizedReading,
+    ParseContext,
+    ParseResult,
+    PayloadError,
+    load_json,
+    to_device_name,
+    to_timestamp,
 )
 
 

@@ -10,7 +10,14 @@ from datetime import datetime, timedelta
 
 from telemetry.parsers import COMMON_ALIASES, FieldMap, make_reading, require_object
 from telemetry.readings import (
-    ItemError, ParseContext, ParseResult, PayloadError, Rejection, describe, epoch_to_datetime, load_json,
+    ItemError,
+    ParseContext,
+    ParseResult,
+    PayloadError,
+    Rejection,
+    describe,
+    epoch_to_datetime,
+    load_json,
     to_number,
 )
 

@@ -14,7 +14,14 @@ from datetime import datetime
 
 from telemetry.parsers import FieldMap, make_reading, parse_each
 from telemetry.readings import (
-    ItemError, NormalizedReading, ParseContext, ParseResult, PayloadError, load_json, to_number, to_timestamp,
+    ItemError,
+    NormalizedReading,
+    ParseContext,
+    ParseResult,
+    PayloadError,
+    load_json,
+    to_number,
+    to_timestamp,
 )
 
 Spec = tuple[tuple[str, str, float], ...]

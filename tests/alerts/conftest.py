@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +16,7 @@ from tenants.scoping import tenant_context
 
 ZONE = ZoneInfo("Europe/Berlin")
 # Yesterday 10:00 in Berlin: inside the stored reading partitions, far from local midnight.
-BASE = datetime.combine(datetime.now(ZONE).date() - timedelta(days=1), time(10), ZONE).astimezone(timezone.utc)
+BASE = datetime.combine(datetime.now(ZONE).date() - timedelta(days=1), time(10), ZONE).astimezone(UTC)
 MACHINES = {
     "lathe": {"off_below_w": 10, "run_above_w": 1000},
     "press": {"off_below_w": 10, "run_above_w": 1000, "rated_w": 2000},
@@ -81,7 +81,7 @@ def post(client, plant: Plant, machine: str, readings: list[tuple[datetime, floa
 
 def now_utc() -> datetime:
     """The real time, to the second (for readings posted through the ingest, which notes receive times)."""
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def evaluate(db, now: datetime, notifier=None) -> alerts.Summary:

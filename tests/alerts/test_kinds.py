@@ -1,7 +1,8 @@
 """Each alert kind opens when its rule holds and closes when it no longer does; time is driven by `now`."""
 from datetime import datetime, timedelta
 
-from telemetry import alerts, plant as plant_settings
+from telemetry import alerts
+from telemetry import plant as plant_settings
 from telemetry.analytics import Shift
 from tenants.scoping import tenant_context
 from tests.alerts.conftest import BASE, ZONE, alert_rows, evaluate, now_utc, open_kinds, post, set_device, store

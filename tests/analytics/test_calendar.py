@@ -1,13 +1,12 @@
 """Rule 5: buckets cut in the tenant's zone (half-hour zones, DST days, weeks, months)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
-
-import pytest
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from telemetry.analytics import (DeviceSettings, aggregate, compute_buckets,
-                                 compute_quarter_buckets)
+import pytest
+
+from telemetry.analytics import DeviceSettings, aggregate, compute_buckets, compute_quarter_buckets
 from telemetry.analytics.zones import boundaries
 
 from ._util import local_ts, steady
@@ -24,7 +23,7 @@ def test_kolkata_days_start_at_local_midnight() -> None:
                            "day", NOW)
     assert [d.start.isoformat() for d in days] == [
         "2026-01-05T00:00:00+05:30", "2026-01-06T00:00:00+05:30"]
-    assert days[0].start.astimezone(timezone.utc).strftime("%H:%M") == "18:30"
+    assert days[0].start.astimezone(UTC).strftime("%H:%M") == "18:30"
     for day in days:
         assert day.seconds == 86400 and day.running_s == pytest.approx(86400)
         assert day.energy_wh == pytest.approx(24000.0)
@@ -36,7 +35,7 @@ def test_kolkata_and_kathmandu_hours_start_off_the_utc_hour() -> None:
         points = steady(t0 - 600, t0 + 4 * 3600, 60, 600.0)
         hours = compute_buckets(points, SETTINGS, zone, t0, t0 + 3 * 3600, "hour", NOW)
         assert len(hours) == 3
-        assert {h.start.astimezone(timezone.utc).strftime("%M") for h in hours} == {minute}
+        assert {h.start.astimezone(UTC).strftime("%M") for h in hours} == {minute}
         assert all(h.energy_wh == pytest.approx(600.0) for h in hours)
 
 

@@ -5,8 +5,15 @@ from datetime import date
 
 import pytest
 
-from telemetry.analytics import (DeviceSettings, Point, ShiftCalendar, Tariff, aggregate,
-                                 compute_buckets, compute_quarter_buckets)
+from telemetry.analytics import (
+    DeviceSettings,
+    Point,
+    ShiftCalendar,
+    Tariff,
+    aggregate,
+    compute_buckets,
+    compute_quarter_buckets,
+)
 
 from ._util import local_ts, steady
 

@@ -6,8 +6,7 @@ from bisect import bisect_left
 
 import pytest
 
-from telemetry.analytics import (DeviceSettings, Point, affected_window,
-                                 compute_quarter_buckets)
+from telemetry.analytics import DeviceSettings, Point, affected_window, compute_quarter_buckets
 
 from ._util import window_points
 

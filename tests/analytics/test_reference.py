@@ -9,8 +9,15 @@ from datetime import date
 
 import pytest
 
-from telemetry.analytics import (Bucket, DeviceSettings, Point, Tariff, aggregate,
-                                 compute_buckets, compute_quarter_buckets)
+from telemetry.analytics import (
+    Bucket,
+    DeviceSettings,
+    Point,
+    Tariff,
+    aggregate,
+    compute_buckets,
+    compute_quarter_buckets,
+)
 from tests.support import FIXTURES
 
 from ._util import close, window_points

@@ -1,6 +1,6 @@
 """Stored finished days: daily, weekly and monthly figures read from them equal the figures added up
 from quarters, and they are never stale (late readings, threshold, tariff and shift changes)."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,7 +28,7 @@ def plant(db, make_account):
 
 def _local_midnight(days_ago: int) -> datetime:
     today = datetime.now(ZONE).date()
-    return datetime.combine(today - timedelta(days=days_ago), datetime.min.time(), ZONE).astimezone(timezone.utc)
+    return datetime.combine(today - timedelta(days=days_ago), datetime.min.time(), ZONE).astimezone(UTC)
 
 
 def _post(client, plant, start, powers, step=300):

@@ -1,5 +1,5 @@
 """GET /api/v1/overview: every machine's state now and today's figures."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -28,7 +28,7 @@ def _post(client, token, start, powers, step=60):
 def test_overview_shows_state_since_and_todays_energy(client, factory):
     tokens, headers = factory
     client.put("/api/v1/tariff", json={"price_per_kwh": 8.0}, headers=headers)
-    now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
     start = now - timedelta(minutes=20)
     _post(client, tokens["lathe"], start, [2000] * 10 + [400] * 11)  # running, then idle for the last 10 min
     _post(client, tokens["press"], start, [3000] * 21)

@@ -1,7 +1,7 @@
 """Settling many devices at once: the same quarters as computing each device from all its readings,
 with a fixed few statements for all of them (on SQLite four more per device)."""
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, select
@@ -14,7 +14,7 @@ from telemetry.rollups import DirtyWindow, stored_quarters
 from telemetry.settling import settle_devices
 from tenants.scoping import tenant_context
 
-START = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 
 
 def _readings(seed: int) -> list[tuple[datetime, float, float]]:

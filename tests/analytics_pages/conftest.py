@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -47,7 +47,7 @@ def post_readings(client, token: str, readings: list[dict], batch: int = 2000) -
 
 def iso(moment: datetime) -> str:
     """An RFC 3339 UTC time."""
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def machine_history(levels: list[tuple[float, float]], start: datetime, end: datetime, step_s: int = 60,

@@ -1,7 +1,7 @@
 """GET /api/v1/devices/<id>/advice: thresholds from the last 7 days of power, and applying them."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,7 +14,7 @@ OFF, RUN = (3.0, 0.5), (2400.0, 150.0)
 @pytest.fixture
 def bimodal(client, plant):
     """Seven days of the lathe switching between off (~3 W) and running (~2.4 kW) every two hours."""
-    end = minute_floor(datetime.now(timezone.utc)) - timedelta(minutes=1)
+    end = minute_floor(datetime.now(UTC)) - timedelta(minutes=1)
     readings = machine_history([OFF, RUN], end - timedelta(days=7) + timedelta(minutes=10), end, step_s=300,
                                block_s=7200)
     post_readings(client, plant.tokens["Lathe 1"], readings)
@@ -56,7 +56,7 @@ def test_member_reads_the_advice_but_cannot_apply_it(client_as, plant, bimodal):
 
 
 def test_too_little_data_answers_with_a_clear_reason(client, client_as, plant):
-    end = minute_floor(datetime.now(timezone.utc)) - timedelta(minutes=1)
+    end = minute_floor(datetime.now(UTC)) - timedelta(minutes=1)
     post_readings(client, plant.tokens["Press 2"], machine_history([OFF, RUN], end - timedelta(minutes=30), end))
     response = client_as(plant.owner_email).get(f"/api/v1/devices/{plant.devices['Press 2']}/advice")
     assert response.status_code == 200
@@ -68,7 +68,7 @@ def test_too_little_data_answers_with_a_clear_reason(client, client_as, plant):
 
 
 def test_readings_older_than_7_days_are_not_used(client, client_as, plant):
-    end = minute_floor(datetime.now(timezone.utc)) - timedelta(days=8)
+    end = minute_floor(datetime.now(UTC)) - timedelta(days=8)
     post_readings(client, plant.tokens["Press 2"], machine_history([OFF, RUN], end - timedelta(days=1), end, step_s=300))
     body = client_as(plant.owner_email).get(f"/api/v1/devices/{plant.devices['Press 2']}/advice").get_json()
     assert body["samples"] == 0 and body["reason_code"] == "too_few_samples"

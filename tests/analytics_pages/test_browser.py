@@ -1,7 +1,7 @@
 """The factory overview and a machine page in headless Chromium, at phone and desktop widths."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -52,7 +52,7 @@ def factory_floor(live_server, plant, db):
         for device_id in plant.devices.values():  # set up by hand: idling at 240-380 W is below 600 W
             registry.update_device(session, device_id, {"off_below_w": 10, "run_above_w": 600})
         session.flush()
-    now = minute_floor(datetime.now(timezone.utc))
+    now = minute_floor(datetime.now(UTC))
     ingest = live_server("/api/v1/readings")
     lathe = pattern_history(LATHE, now - timedelta(hours=26), now - timedelta(minutes=12))
     idle = pattern_history([(1, 380.0, 20.0)], now - timedelta(minutes=12), now, seed=3)

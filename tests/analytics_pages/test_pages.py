@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from telemetry import registry
 from tenants.scoping import tenant_context
@@ -46,7 +46,7 @@ def test_machine_page_for_owner_and_member(client_as, plant):
 
 def test_machine_page_shows_the_live_state(client, client_as, plant):
     lathe = plant.devices["Lathe 1"]
-    end = minute_floor(datetime.now(timezone.utc))
+    end = minute_floor(datetime.now(UTC))
     post_readings(client, plant.tokens["Lathe 1"], machine_history([(50.0, 2.0)], end - timedelta(minutes=30), end))
     page = client_as(plant.owner_email).get(f"/machines/{lathe}").get_data(as_text=True)
     assert 'class="pill state-idle" data-state="idle"' in page

@@ -5,7 +5,7 @@ price book and invoice list (marking paid writes the partners' revenue entries).
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -23,8 +23,8 @@ from tests.conftest import post_form
 from tests.marketplace.support import install, publish_module
 
 TODAY = date(2026, 11, 11)  # ten closed days of a 30-day month
-NOW = datetime(2026, 11, 11, 9, tzinfo=timezone.utc)
-CLOSED_AT = datetime(2026, 11, 1, 6, tzinfo=timezone.utc)  # October's invoice, due on 15 November
+NOW = datetime(2026, 11, 11, 9, tzinfo=UTC)
+CLOSED_AT = datetime(2026, 11, 1, 6, tzinfo=UTC)  # October's invoice, due on 15 November
 
 
 @pytest.fixture(autouse=True)
@@ -200,7 +200,7 @@ def test_late_days_are_named(owner_client, db, owner):
         _row(session, date(2026, 11, 2), "platform_device_day", "nov:2")
         session.flush()
         invoice = close_month(session, session.get(Tenant, owner.tenant_id), date(2026, 11, 1),
-                              now=datetime(2026, 12, 1, 6, tzinfo=timezone.utc))
+                              now=datetime(2026, 12, 1, 6, tzinfo=UTC))
         invoice_id = invoice.id
     page = _text(owner_client.get(f"/billing/invoices/{invoice_id}"))
     assert "Active machine-days billed late for 2026-10-30, 2026-10-31 2 €0.05 €0.10" in page
@@ -223,7 +223,7 @@ def test_past_due_banner_on_every_page(owner_client, db, owner):
 def test_open_invoice_past_due_shows_the_banner(owner_client, db, owner, clock):
     invoice_id = _october_invoice(db, owner)  # due on 15 November
     assert "past-due" not in _html(owner_client.get("/"))
-    clock.set(datetime(2026, 11, 16, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 11, 16, tzinfo=UTC))
     html = _html(owner_client.get("/"))
     assert "Invoice DF-2026-000001 is past due." in html and f"/billing/invoices/{invoice_id}" in html
     assert "Overdue" in _text(owner_client.get("/billing/"))

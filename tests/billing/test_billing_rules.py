@@ -4,17 +4,16 @@ billed in, and Stripe's own units for a few currencies."""
 from __future__ import annotations
 
 import copy
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from billing.models import BillingNotice, UsageRecord
-from billing.stripe_support import stripe_amount
 from billing.providers import ProviderError
+from billing.stripe_support import stripe_amount
 from jobs.billing import run_billing
 from marketplace import installations
-from marketplace.models import Installation
 from telemetry import registry
 from telemetry.storage import insert_readings
 from tenants.models import Tenant
@@ -23,15 +22,15 @@ from tests.conftest import post_form
 from tests.marketplace.support import UNIT_MANIFEST, install, publish_module
 
 DAY = date(2026, 10, 14)
-NOON = datetime(2026, 10, 14, 10, 0, tzinfo=timezone.utc)
-NEXT_MORNING = datetime(2026, 10, 15, 6, 0, tzinfo=timezone.utc)
+NOON = datetime(2026, 10, 14, 10, 0, tzinfo=UTC)
+NEXT_MORNING = datetime(2026, 10, 15, 6, 0, tzinfo=UTC)
 
 
 def _machine_with_a_reading(db, account, name: str = "Lathe") -> int:
     with tenant_context(account.tenant_id), db.session() as session:
-        session.get(Tenant, account.tenant_id).created_at = datetime(2026, 9, 1, tzinfo=timezone.utc)
+        session.get(Tenant, account.tenant_id).created_at = datetime(2026, 9, 1, tzinfo=UTC)
         device, _ = registry.create_device(session, {"name": name})
-        device.active_since = datetime(2026, 9, 1, tzinfo=timezone.utc)
+        device.active_since = datetime(2026, 9, 1, tzinfo=UTC)
         insert_readings(session, [{"tenant_id": account.tenant_id, "device_id": device.id, "ts": NOON,
                                    "received_at": NOON, "power_w": 900.0, "energy_wh": None, "voltage_v": None,
                                    "current_a": None, "power_factor": None, "extra": None}])
@@ -50,7 +49,7 @@ def test_a_broken_company_does_not_stop_the_others(db, make_account):
     with db.session() as session:
         installation, _ = install(session, broken, publish_module(session, {
             **copy.deepcopy(UNIT_MANIFEST), "pricing": {"model": "device_day", "prices": {"EUR": 3}}}), [device])
-        installation.created_at = datetime(2026, 9, 1, tzinfo=timezone.utc)
+        installation.created_at = datetime(2026, 9, 1, tzinfo=UTC)
         installation.device_ids = None  # a row no code would write: the job must still bill the others
     run_billing(db, NEXT_MORNING)
     assert len(_rows(db, healthy, "platform_device_day")) == 1
@@ -66,7 +65,7 @@ def test_a_module_charge_refused_by_its_cap_is_a_notice(db, make_account):
     device = _machine_with_a_reading(db, account)
     with db.session() as session:
         installation, _ = install(session, account, _per_day_module(session, 30), [device], cap=20)
-        installation.created_at = datetime(2026, 9, 1, tzinfo=timezone.utc)
+        installation.created_at = datetime(2026, 9, 1, tzinfo=UTC)
     run_billing(db, NEXT_MORNING)
     assert _rows(db, account, "module_device_day") == []  # 30 would pass the cap of 20
     with tenant_context(account.tenant_id), db.session() as session:
@@ -80,7 +79,7 @@ def test_removing_and_installing_again_the_same_day_bills_the_day_once(db, make_
     with db.session() as session:
         module = _per_day_module(session, 30)
         first, _ = install(session, account, module, [device])
-        first.created_at = datetime(2026, 9, 1, tzinfo=timezone.utc)
+        first.created_at = datetime(2026, 9, 1, tzinfo=UTC)
         with tenant_context(account.tenant_id):
             installations.unsubscribe(session, first.id, now=NOON)
             session.flush()

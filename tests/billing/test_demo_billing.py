@@ -2,7 +2,7 @@
 last month's invoice from the local provider, awaiting bank transfer."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from billing.demo import bill_demo_history
 from telemetry.demo_data import ensure_demo
@@ -12,7 +12,7 @@ from tests.conftest import login
 
 
 def test_the_demo_has_last_months_invoice_from_the_local_provider(app, db, client):
-    now = datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
     with db.session() as session:
         tenant = ensure_demo(session, now, days=3).account.tenant
         with tenant_context(tenant.id):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,7 +28,7 @@ from tenants.scoping import tenant_context
 from tests.marketplace.support import UNIT_MANIFEST, publish_module
 
 OCTOBER = [date(2026, 10, d) for d in range(1, 32)]
-LONG_AGO = datetime(2026, 9, 1, tzinfo=timezone.utc)
+LONG_AGO = datetime(2026, 9, 1, tzinfo=UTC)
 PRICES = {"EUR": (10, 1), "CNY": (70, 0), "USD": (5, 2)}  # fee per device-day, free devices (USD: defaults)
 PER_DEVICE_DAY = {"EUR": 3, "CNY": 20, "USD": 3}
 PER_UNIT = {"EUR": 50, "CNY": 400, "USD": 50}
@@ -36,7 +36,7 @@ TAX_BP = {"DE": 1900, "CN": 600, "US": 0}
 
 
 def at(day: date, hour: int, minute: int, zone: str) -> datetime:
-    return datetime.combine(day, time(hour, minute), ZoneInfo(zone)).astimezone(timezone.utc)
+    return datetime.combine(day, time(hour, minute), ZoneInfo(zone)).astimezone(UTC)
 
 
 class World:

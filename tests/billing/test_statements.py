@@ -9,7 +9,7 @@ import io
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -62,7 +62,7 @@ class World:
     admin_email: str = "ops@platform.test"
 
 
-NOW = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 """October is the newest finished month; November is not over."""
 
 
@@ -75,7 +75,7 @@ def november(clock):
 
 def paid_during(month: date) -> datetime:
     """A moment in the month (revenue is filed under the month its invoice was paid in)."""
-    return datetime(month.year, month.month, 20, 9, 0, tzinfo=timezone.utc)
+    return datetime(month.year, month.month, 20, 9, 0, tzinfo=UTC)
 
 
 def _add_invoice(db, world: World, number: int, spec) -> int:

@@ -24,9 +24,14 @@ from tenants.clock import utcnow
 from tenants.models import Tenant
 from tenants.scoping import tenant_context
 from tests.conftest import PASSWORD, csrf_token, post_form
-from tests.support.localstripe import (CARD_DECLINED, CARD_DECLINED_ON_CHARGE, CARD_OK, PUBLISHABLE_KEY,
-                                       SECRET_KEY, WEBHOOK_SECRET)
-
+from tests.support.localstripe import (
+    CARD_DECLINED,
+    CARD_DECLINED_ON_CHARGE,
+    CARD_OK,
+    PUBLISHABLE_KEY,
+    SECRET_KEY,
+    WEBHOOK_SECRET,
+)
 
 OCTOBER = date(2026, 10, 1)
 WEBHOOK_PATH = "/billing/webhooks/stripe"

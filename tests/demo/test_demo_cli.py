@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from tests.conftest import login
-from tests.demo.conftest import assert_counters_continue, readings_by_device
 from telemetry.demo_data import FEED_KEY_NAME, MACHINES
 from tenants.demo import DEMO_EMAIL, DEMO_PASSWORD
+from tests.conftest import login
+from tests.demo.conftest import assert_counters_continue, readings_by_device
 
 RATED = {m.name: m.rated_w for m in MACHINES}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -111,7 +111,7 @@ def test_the_demo_owner_can_log_in(build, client):
 
 @pytest.mark.parametrize("machine", MACHINES, ids=lambda m: m.name)
 def test_a_continuation_counts_on_from_the_stored_counter(machine):
-    start = datetime(2026, 3, 2, 5, 0, tzinfo=timezone.utc)  # a Monday morning
+    start = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)  # a Monday morning
     readings = list(itertools.islice(continuation(machine, start, 1234.5, BERLIN, 60), 24 * 60))
     assert readings[0].ts == start + timedelta(minutes=1)
     series = [(r.ts, r.power_w, r.energy_wh, None) for r in readings]
@@ -121,7 +121,7 @@ def test_a_continuation_counts_on_from_the_stored_counter(machine):
 
 
 def test_the_remembering_schedule_changes_no_reading():
-    start = datetime(2026, 3, 27, 12, 0, tzinfo=timezone.utc)  # over the switch to summer time
+    start = datetime(2026, 3, 27, 12, 0, tzinfo=UTC)  # over the switch to summer time
     for machine in MACHINES:
         plain = simulate(machine.profile, start, 60, device=machine.name, schedule=machine.schedule(BERLIN))
         fast = simulate(machine.profile, start, 60, device=machine.name, schedule=_Remembering(machine.schedule(BERLIN)))

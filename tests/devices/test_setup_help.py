@@ -6,8 +6,8 @@ import gzip
 import json
 import re
 import time
-import zlib
 import tomllib
+import zlib
 from html import unescape
 from urllib.parse import quote, urlencode, urlsplit
 

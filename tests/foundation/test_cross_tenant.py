@@ -6,14 +6,14 @@ with no factory below fails `test_every_url_argument_has_a_factory`.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from tenants import apikeys, team
+from tenants import apikeys
 from tenants.clock import utcnow
 from tenants.db import tenant_owned_tables
 from tenants.models import Invitation, Membership

@@ -89,7 +89,7 @@ def test_settle_job_rolls_up_what_ingest_marked(db, client, make_account):
 
 
 def test_partition_job_creates_months_ahead_on_postgres(db, test_db):
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
     from jobs.registry import maintain_partitions
     from telemetry.partitions import month_start, partition_name

@@ -10,7 +10,6 @@ from tenants.schema import load_models
 from tenants.scoping import TenantContextError, tenant_context
 
 
-
 @pytest.fixture
 def two_tenants(db, make_account):
     a = make_account("Acme", "a@acme.test")

@@ -1,4 +1,3 @@
-from tests.conftest import login
 
 
 def test_health_reports_database(client):

@@ -10,14 +10,14 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DAY = 86400
-_NOW = datetime.now(timezone.utc)
+_NOW = datetime.now(UTC)
 OUT_OF_WINDOW = [int((_NOW - timedelta(days=731)).timestamp()), int((_NOW + timedelta(hours=1)).timestamp()),
                  (_NOW + timedelta(days=1)).isoformat(), "1999-01-01T00:00:00Z", 0, -1]
 """Times outside the accepted window (older than the retention, too far in the future)."""
@@ -57,7 +57,7 @@ volts = st.floats(180, 420)
 amps = st.floats(0, 100)
 factor = st.floats(-1, 1)
 names = st.sampled_from(["lathe-1", "LATHE-1", "m-1", "Press 2", "7", "Ölpumpe", "ÖLPUMPE", "Säge"])
-moments = st.integers(60, 729 * DAY).map(lambda s: datetime.now(timezone.utc) - timedelta(seconds=s))
+moments = st.integers(60, 729 * DAY).map(lambda s: datetime.now(UTC) - timedelta(seconds=s))
 """Times well inside the accepted window: 1 minute to 729 days ago."""
 
 

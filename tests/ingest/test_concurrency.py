@@ -3,13 +3,13 @@ overlapping readings; the stored set is the union, with no duplicate and no loss
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import requests
 
 from tests.ingest.conftest import stored_readings
 
-START = (datetime.now(timezone.utc) - timedelta(days=1)).replace(microsecond=0)
+START = (datetime.now(UTC) - timedelta(days=1)).replace(microsecond=0)
 """Yesterday: well inside the accepted window whenever the suite runs."""
 BATCH = 300
 OVERLAP_FROM = 150

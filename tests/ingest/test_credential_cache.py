@@ -2,7 +2,7 @@
 (at once when made in the same process), and a cached credential costs no lookup."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -31,7 +31,7 @@ def clock(app):
 
 
 def _post(client, token, minutes_ago: int, **values):
-    ts = (datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)).isoformat()
+    ts = (datetime.now(UTC) - timedelta(minutes=minutes_ago)).isoformat()
     return client.post("/api/v1/readings", json={"ts": ts, **(values or {"power_w": 1})},
                        headers={"Authorization": f"Bearer {token}"})
 

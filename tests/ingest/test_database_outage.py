@@ -11,7 +11,7 @@ import itertools
 import sqlite3
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -22,7 +22,7 @@ from tests.ingest.conftest import stored_readings
 from tests.support.tcp_proxy import TcpProxy
 from web.simulate_cli import Poster
 
-START = (datetime.now(timezone.utc) - timedelta(days=1)).replace(microsecond=0)
+START = (datetime.now(UTC) - timedelta(days=1)).replace(microsecond=0)
 """Yesterday: well inside the accepted window whenever the suite runs."""
 BATCHES = 60
 BATCH_SIZE = 20
@@ -196,7 +196,7 @@ def test_a_restarted_database_costs_a_device_nothing(test_db, client, db, meter,
     dropped them (a restart), the request is sent once more on a fresh connection and stored once."""
     if test_db.dialect != "postgresql":
         pytest.skip("the session-free path and its pool exist on PostgreSQL")
-    first = (datetime.now(timezone.utc) - timedelta(minutes=2)).replace(microsecond=0)
+    first = (datetime.now(UTC) - timedelta(minutes=2)).replace(microsecond=0)
     post = lambda ts, watts: client.post("/api/v1/readings", json={"ts": ts.isoformat(), "power_w": watts},  # noqa: E731
                                          headers={"Authorization": f"Bearer {meter.token}"})
     assert post(first, 100).status_code == 202

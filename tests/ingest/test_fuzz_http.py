@@ -7,7 +7,7 @@ import base64
 import json
 import math
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
@@ -87,7 +87,7 @@ def test_random_requests_never_fail_and_store_only_what_was_accepted(endpoint, c
     call = data.draw(ENDPOINTS[endpoint], label="request")
     secret = {"device": meter.token, "gateway": meter.gateway, "bad": "0123456789abcdef" * 2}[call.secret]
     sql("DELETE FROM readings")  # examples share the test's database: start each from no readings
-    sent_at = datetime.now(timezone.utc)
+    sent_at = datetime.now(UTC)
     response = send(client, call, secret)
     detail = f"{call}\n-> {response.status_code} {response.get_data()[:300]!r}"
     assert response.status_code < 500, detail
@@ -107,7 +107,7 @@ def test_random_requests_never_fail_and_store_only_what_was_accepted(endpoint, c
 def test_gateway_names_find_their_device_in_any_case_and_script(client, db, meter):
     """Found by this fuzzing: a second post naming "Ölpumpe" missed the device (SQLite's lower()
     folds ASCII only) and failed on the unique name, answering 503 to every retry."""
-    start = datetime.now(timezone.utc) - timedelta(hours=1)
+    start = datetime.now(UTC) - timedelta(hours=1)
     for second, name in enumerate(["Ölpumpe", "Ölpumpe", "ÖLPUMPE", "ölpumpe", "LATHE-1"]):
         response = client.post("/api/v1/readings", headers={"Authorization": f"Bearer {meter.gateway}"}, json={
             "device": name, "power_w": 5.0, "ts": (start + timedelta(seconds=second)).isoformat()})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -93,7 +93,7 @@ def _queue_behind_a_locked_device(live_server, app, test_db, fleet, now):
 
 def test_posts_arriving_during_a_commit_share_the_next_transaction(group_commit_on, live_server, app, test_db, db,
                                                                   fleet):
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     lock, threads, answers, committer, before = _queue_behind_a_locked_device(live_server, app, test_db, fleet, now)
     assert not answers, "no post is answered before its commit"
     lock.release()
@@ -108,7 +108,7 @@ def test_posts_arriving_during_a_commit_share_the_next_transaction(group_commit_
 
 def test_a_database_restart_under_group_commit_loses_nothing_and_stores_nothing_twice(
         group_commit_on, live_server, app, test_db, db, fleet, sql):
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     lock, threads, answers, committer, _before = _queue_behind_a_locked_device(live_server, app, test_db, fleet, now)
     role = make_url(test_db.url).username
     sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :role", role=role)  # a restart

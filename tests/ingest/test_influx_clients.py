@@ -5,8 +5,8 @@ builds the requests. Each must see success and store exactly what it sent."""
 from __future__ import annotations
 
 import base64
-import json
 import gzip
+import json
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,7 +15,6 @@ import requests
 
 from tests.ingest.conftest import stored_readings
 from tests.support.raw_http import request_bytes, send_raw
-
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,7 +20,7 @@ from tenants.models import Tenant
 from tenants.scoping import tenant_context
 from tests.analytics_db.test_reference_through_ingest import _post, _trace, reference_device  # noqa: F401
 
-UTC = timezone.utc
+UTC = UTC
 AFTER_TRACE = datetime(2026, 4, 3, 12, 0, tzinfo=UTC)  # the trace ends 31 March: every day is packable
 DAYS = ("2026-03-28", "2026-03-31")
 

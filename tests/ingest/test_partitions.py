@@ -1,5 +1,5 @@
 """PostgreSQL keeps readings in monthly partitions, each with the tenant policy, dropped whole past retention."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -19,7 +19,7 @@ def owner_connection(test_db):
 
 
 def test_old_partitions_are_dropped_whole_and_recent_ones_kept(owner_connection):
-    now = datetime(2026, 11, 24, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 24, tzinfo=UTC)
     ensure_partitions(owner_connection, date(2023, 1, 1), date(2023, 2, 1))
     assert "readings_202301" in existing_partitions(owner_connection)
     dropped = drop_expired_partitions(owner_connection, keep_days=730, now=now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -90,7 +90,7 @@ def test_lost_connections_are_retried_until_the_server_answers(live_server, db, 
 
     lines: list[str] = []
     poster = Poster(f"http://127.0.0.1:{proxy.port}/api/v1/readings", meter.token, sleep=sleep, echo=lines.append)
-    start = datetime.now(timezone.utc) - timedelta(days=1)
+    start = datetime.now(UTC) - timedelta(days=1)
     try:
         answer = poster.send([r.payload() for r in itertools.islice(simulate("press", start, 5), 40)], "batch 1")
     finally:

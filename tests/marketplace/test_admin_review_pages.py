@@ -12,8 +12,8 @@ from marketplace.models import Module
 from tenants import accounts
 from tenants.models import User
 from tests.conftest import PASSWORD, post_form
-from tests.marketplace.test_manifest import GOOD
 from tests.marketplace import test_partner_pages as partner_pages
+from tests.marketplace.test_manifest import GOOD
 
 make_admin, stored = partner_pages.make_admin, partner_pages.stored  # the fixtures, shared
 

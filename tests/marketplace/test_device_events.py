@@ -2,7 +2,7 @@
 each queued once however often the job runs."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -37,7 +37,7 @@ def queued(db, event_type: str) -> list[dict]:
 
 
 def test_state_changes_and_offline_are_queued_once(client, db, installed):
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     post_readings(client, installed["token"], [{"ts": iso(now - timedelta(minutes=3)), "power_w": 800.0}])
     emit_module_events(db)
     assert queued(db, "device.state_changed") == []  # the first look only notes the state
@@ -61,7 +61,7 @@ def test_one_daily_summary_per_device_and_day_once_the_day_is_over(client, db, i
     yesterday = today - timedelta(days=1)
     with db.session() as session:
         installation = session.get(Installation, installed["installation"])
-        installation.created_at = datetime.combine(yesterday, datetime.min.time(), BERLIN).astimezone(timezone.utc)
+        installation.created_at = datetime.combine(yesterday, datetime.min.time(), BERLIN).astimezone(UTC)
     start = datetime.combine(yesterday, datetime.min.time(), BERLIN).replace(hour=8)
     readings = [{"ts": iso(start + timedelta(minutes=m)), "power_w": 900.0 if m < 120 else 50.0} for m in range(240)]
     post_readings(client, installed["token"], readings)

@@ -3,12 +3,12 @@ scopes, reports usage under the cap, posts insights, and dies with the installat
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from marketplace import installations, insights
 from billing.models import BillingNotice, UsageRecord
+from marketplace import insights, installations
 from marketplace.models import Installation, Module
 from telemetry import registry
 from tenants import apikeys
@@ -61,7 +61,7 @@ def test_out_of_scope_and_other_tenants_devices_are_404(client, plant, which, su
 
 
 def test_series_and_readings_are_the_tenant_apis(client, plant):
-    start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=2)
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
     readings = [{"ts": iso(start + timedelta(minutes=m)), "power_w": 500.0 if m % 30 < 20 else 40.0}
                 for m in range(0, 110)]
     post_readings(client, plant["lathe_token"], readings)

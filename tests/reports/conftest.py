@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -34,7 +34,7 @@ class Plant:
 
     def at(self, day: date, hours: float) -> datetime:
         """The UTC instant `hours` after local midnight of a day."""
-        return datetime.combine(day, time(0), self.zone).astimezone(timezone.utc) + timedelta(hours=hours)
+        return datetime.combine(day, time(0), self.zone).astimezone(UTC) + timedelta(hours=hours)
 
 
 def post_power(client, token: str, start: datetime, end: datetime, power_w: float, step_s: int = 300) -> None:

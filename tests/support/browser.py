@@ -20,8 +20,8 @@ Helpers for the phone-sized tests:
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -110,7 +110,7 @@ def new_context(browser, console_errors):
         if os.environ.get("TEST_CLOCK_SHIFT_DAYS", "").strip():
             # the run with the clock moved ahead (tests/support/shifted_clock): pages' scripts see the
             # same "now" as the app instead of Chromium's own clock
-            context.clock.install(time=datetime.now(timezone.utc))
+            context.clock.install(time=datetime.now(UTC))
         context.set_default_timeout(TIMEOUT_MS)
         _watch(context, console_errors)
         contexts.append(context)

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
-from sqlalchemy.engine import make_url
 
 from tenants.db import Base, normalise_url
 from tenants.migrate import upgrade

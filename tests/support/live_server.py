@@ -41,7 +41,7 @@ class LiveServer:
     _stopped: bool = field(default=False, repr=False)
 
     @classmethod
-    def bind(cls) -> "LiveServer":
+    def bind(cls) -> LiveServer:
         """Listen on a free port of 127.0.0.1 (nothing is served until `serve`)."""
         return cls(make_server(HOST, 0, _not_ready, threaded=True, request_handler=_QuietHandler))
 
@@ -55,7 +55,7 @@ class LiveServer:
         """The base address, e.g. http://127.0.0.1:54321 (no trailing slash)."""
         return f"http://{HOST}:{self.port}"
 
-    def serve(self, app) -> "LiveServer":
+    def serve(self, app) -> LiveServer:
         """Serve the app from a daemon thread."""
         self.app = app
         self.server.app = app

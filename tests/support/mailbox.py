@@ -33,7 +33,7 @@ class Mailbox:
         self.port = _free_port()
         self._controller = Controller(self._handler, hostname="127.0.0.1", port=self.port)
 
-    def start(self) -> "Mailbox":
+    def start(self) -> Mailbox:
         """Start listening."""
         self._controller.start()
         return self

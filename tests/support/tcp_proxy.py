@@ -44,7 +44,7 @@ class TcpProxy:
         """The port the proxy listens on."""
         return self._listener.getsockname()[1]
 
-    def start(self) -> "TcpProxy":
+    def start(self) -> TcpProxy:
         """Start accepting connections."""
         self._thread.start()
         return self

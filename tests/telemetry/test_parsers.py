@@ -6,7 +6,7 @@ import json
 import math
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -17,8 +17,8 @@ from telemetry.readings import NormalizedReading, ParseContext, ParseResult, Pay
 from tests.support import FIXTURES
 
 BERLIN = ZoneInfo("Europe/Berlin")
-RECEIVED = datetime(2026, 5, 4, 8, 1, tzinfo=timezone.utc)
-EIGHT = datetime(2026, 5, 4, 8, tzinfo=timezone.utc)
+RECEIVED = datetime(2026, 5, 4, 8, 1, tzinfo=UTC)
+EIGHT = datetime(2026, 5, 4, 8, tzinfo=UTC)
 """08:00 UTC, the time most payloads here carry."""
 MEASURES = ("power_w", "energy_wh", "voltage_v", "current_a", "power_factor")
 Route = Callable[[bytes, dict, ParseContext], ParseResult]
@@ -191,7 +191,7 @@ def test_validate_checks_readings_built_elsewhere() -> None:
 ])
 def test_timestamp_forms(ts: object, expected: str) -> None:
     reading = one(native.parse(body({"ts": ts, "power_w": 1}), context()))
-    assert reading.ts == datetime.fromisoformat(expected).replace(tzinfo=timezone.utc)
+    assert reading.ts == datetime.fromisoformat(expected).replace(tzinfo=UTC)
 
 
 # --- local time across DST (Tasmota) ---------------------------------------------------------
@@ -203,9 +203,9 @@ def test_timestamp_forms(ts: object, expected: str) -> None:
     ("2026-03-29T03:00:00", "2026-03-29T01:00:00", "2026-03-29T01:00:00"),  # first minute of CEST
 ])
 def test_tasmota_local_time_across_dst(local: str, received: str, expected: str) -> None:
-    at = datetime.fromisoformat(received).replace(tzinfo=timezone.utc)
+    at = datetime.fromisoformat(received).replace(tzinfo=UTC)
     reading = one(tasmota.parse(body({"Time": local, "ENERGY": {"Power": 1}}), context(at)))
-    assert reading.ts == datetime.fromisoformat(expected).replace(tzinfo=timezone.utc)
+    assert reading.ts == datetime.fromisoformat(expected).replace(tzinfo=UTC)
 
 
 def test_tasmota_channels_summed_and_voltage_averaged() -> None:

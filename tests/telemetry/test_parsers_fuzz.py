@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -75,7 +75,7 @@ shaped = {
 contexts = st.builds(
     ParseContext,
     received_at=st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2100, 1, 1),
-                             timezones=st.just(timezone.utc)),
+                             timezones=st.just(UTC)),
     timezone=st.sampled_from([ZoneInfo("Europe/Berlin"), ZoneInfo("Asia/Kolkata"), ZoneInfo("America/New_York")]),
     input_map=st.dictionaries(keys, st.sampled_from(TARGETS), max_size=3),
     precision=st.sampled_from([None, "", "ns", "us", "ms", "s", "m", "h", "n", "u", "xs"]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +14,7 @@ from telemetry.parsers import native
 from telemetry.readings import ParseContext, validate
 from telemetry.simulator import PROFILES, Schedule, simulate
 
-MONDAY = datetime(2026, 11, 23, tzinfo=timezone.utc)
+MONDAY = datetime(2026, 11, 23, tzinfo=UTC)
 
 
 def day(profile: str, interval_s: float = 10.0, **kwargs) -> list:
@@ -91,10 +91,10 @@ def test_machines_are_off_at_night_weekends_and_breaks():
 
 def test_schedule_works_in_the_plant_time_zone():
     berlin = Schedule(zone=ZoneInfo("Europe/Berlin"))
-    assert berlin.state(datetime(2026, 11, 23, 5, 30, tzinfo=timezone.utc)) == (
-        True, datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc))  # 06:30 local, until the 09:00 break
-    working, change = berlin.state(datetime(2026, 11, 27, 21, 30, tzinfo=timezone.utc))  # Friday 22:30 local
-    assert not working and change == datetime(2026, 11, 30, 5, 0, tzinfo=timezone.utc)
+    assert berlin.state(datetime(2026, 11, 23, 5, 30, tzinfo=UTC)) == (
+        True, datetime(2026, 11, 23, 8, 0, tzinfo=UTC))  # 06:30 local, until the 09:00 break
+    working, change = berlin.state(datetime(2026, 11, 27, 21, 30, tzinfo=UTC))  # Friday 22:30 local
+    assert not working and change == datetime(2026, 11, 30, 5, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("profile", sorted(PROFILES))

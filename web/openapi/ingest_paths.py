@@ -1,8 +1,19 @@
 """Device ingest in JSON formats: ours, ThingsBoard, SenML, URL templates, Tasmota and Shelly."""
 from __future__ import annotations
 
-from web.openapi.common import (DEVICE_AUTH, NO_AUTH, body_of, ingest_errors, json_body, json_response, op,
-                                path_param, query, ref, schema)
+from web.openapi.common import (
+    DEVICE_AUTH,
+    NO_AUTH,
+    body_of,
+    ingest_errors,
+    json_body,
+    json_response,
+    op,
+    path_param,
+    query,
+    ref,
+    schema,
+)
 from web.openapi.schemas import INGEST_EXAMPLE
 
 TAG = "Ingest"
