@@ -55,7 +55,7 @@ if str(ROOT) not in sys.path:
 try:
     import numpy as np
 except ImportError:  # pragma: no cover - told plainly
-    raise SystemExit("bench/dashboard.py needs numpy: .venv/bin/pip install -r bench/requirements.txt")
+    raise SystemExit("bench/dashboard.py needs numpy: .venv/bin/pip install -r bench/requirements.txt") from None
 
 from bench.ingest import (  # noqa: E402
     COLUMNS,
@@ -159,7 +159,8 @@ class WorkCalendar:
         for q in quarters.tolist():
             value = self._offsets.get(q)
             if value is None:
-                value = self._offsets[q] = int(self.zone.utcoffset(datetime.fromtimestamp(q * 900, UTC)).total_seconds())
+                value = self._offsets[q] = int(
+                    self.zone.utcoffset(datetime.fromtimestamp(q * 900, UTC)).total_seconds())
             values.append(value)
         return np.asarray(values, dtype=np.int64)[index]
 
@@ -841,19 +842,23 @@ def report(results: dict, args: argparse.Namespace) -> None:
             f"(Python {settle['python_cpu_s']:.0f} s CPU, PostgreSQL {settle['postgres_cpu_s']:.0f} s CPU)")
     for row in results.get("live", []):
         log(f"  live      {row['batch']} new reading(s)/device, {row['devices']} devices: settle_rollups "
-            f"{row['median_s'] * 1000:.0f} ms = {row['per_device_ms']:.1f} ms/device = {row['readings_per_s']:,.0f} readings/s")
+            f"{row['median_s'] * 1000:.0f} ms = {row['per_device_ms']:.1f} ms/device = "
+            f"{row['readings_per_s']:,.0f} readings/s")
     if space:
-        log(f"  storage   readings {space['bytes_per_reading']:.1f} B/reading (table {space['table_bytes_per_reading']:.1f} "
-            f"+ indexes {space['index_bytes_per_reading']:.1f}) = {space['bytes_per_reading'] / VALUES_PER_READING:.1f} "
+        log(f"  storage   readings {space['bytes_per_reading']:.1f} B/reading "
+            f"(table {space['table_bytes_per_reading']:.1f} + indexes {space['index_bytes_per_reading']:.1f}) = "
+            f"{space['bytes_per_reading'] / VALUES_PER_READING:.1f} "
             f"B/value of {VALUES_PER_READING}; rollups {space['bytes_per_rollup']:.1f} B/bucket "
             f"({space['rollups']:,} buckets)")
         for name, value, unit in ANCHORS:
             log(f"            anchor: {name} ~{value:.0f} B {unit}")
     if api and raw:
         log("")
-        log(f"  {'call':44} {'p50 ms':>9} {'p95 ms':>9}  {'raw p50':>9} {'raw p95':>9}  {'x p50':>7} {'x p95':>7}  target")
+        log(f"  {'call':44} {'p50 ms':>9} {'p95 ms':>9}  {'raw p50':>9} {'raw p95':>9}  "
+            f"{'x p50':>7} {'x p95':>7}  target")
         for key, label, target in (("overview", "GET /api/v1/overview (today)", TARGETS["overview_p95_ms"]),
-                                   ("series", f"GET .../series {args.series_days} days, day", TARGETS["series_p95_ms"])):
+                                   ("series", f"GET .../series {args.series_days} days, day",
+                                    TARGETS["series_p95_ms"])):
             a, r = api[key], raw[key]
             log(f"  {label:44} {a['p50_ms']:9.1f} {a['p95_ms']:9.1f}  {r['p50_ms']:9.1f} {r['p95_ms']:9.1f}  "
                 f"{r['p50_ms'] / a['p50_ms']:7.1f} {r['p95_ms'] / a['p95_ms']:7.1f}  p95 < {target:.0f} ms, >= 50x")
@@ -944,7 +949,8 @@ def main(argv: list[str] | None = None) -> int:
         log("raw: the same figures from a SQL scan of the readings")
         calls.rng = random.Random(2)
         raw = measure_raw(database.url, tenant_id, calls, zone, args.raw_repeats)
-        results["raw"] = {k: v for k, v in raw.items() if k in ("overview", "series", "series_first", "overview_first_ms")}
+        results["raw"] = {k: v for k, v in raw.items()
+                          if k in ("overview", "series", "series_first", "overview_first_ms")}
         results["raw_plans"] = {"overview": raw["overview_plan"], "series": raw["series_plan"]}
         results["agreement"] = agreement(api, raw)
 

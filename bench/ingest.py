@@ -282,12 +282,13 @@ def run_wrk(url: str, script: Path, seconds: float, args: argparse.Namespace, sc
     after = os.times()
     if result.returncode != 0:
         raise RuntimeError(f"wrk failed ({result.returncode}): {result.stderr.strip() or result.stdout.strip()}")
-    line = next((l for l in result.stdout.splitlines() if l.startswith("BENCH_JSON ")), None)
+    line = next((text for text in result.stdout.splitlines() if text.startswith("BENCH_JSON ")), None)
     if line is None:
         raise RuntimeError("wrk printed no summary:\n" + result.stdout + result.stderr)
     summary = json.loads(line[len("BENCH_JSON "):])
     summary["wall_s"] = time.monotonic() - started
-    summary["loadgen_cpu_s"] = (after.children_user + after.children_system) - (before.children_user + before.children_system)
+    summary["loadgen_cpu_s"] = ((after.children_user + after.children_system)
+                                - (before.children_user + before.children_system))
     return summary
 
 
@@ -630,7 +631,8 @@ def line_phases(bench: Bench, phases: list[str], args: argparse.Namespace, bases
     """The same line protocol, one line and `--batch` lines a request, to Digital Factory's /write and
     to InfluxDB; each side's bytes per stored point are noted on its last phase (`stored_bytes`)."""
     results: dict[str, PhaseResult] = {}
-    sides = (("ours", ("lines", "lines-batch"), "Digital Factory"), ("peer", ("influx", "influx-batch"), "InfluxDB 1.x"))
+    sides = (("ours", ("lines", "lines-batch"), "Digital Factory"),
+             ("peer", ("influx", "influx-batch"), "InfluxDB 1.x"))
     for side, names, title in sides:
         wanted = [name for name in names if name in phases]
         if not wanted:
@@ -682,7 +684,8 @@ def report(results: dict[str, PhaseResult], memory: dict, shape: dict, args: arg
     cores = os.cpu_count() or 1
     print()
     print(f"gunicorn.conf.py: {shape.get('workers')} workers x {shape.get('threads')} threads; wrk "
-          f"{args.wrk_threads} thread(s), {args.connections} connections; {cores} cores; {args.duration:.0f} s per phase")
+          f"{args.wrk_threads} thread(s), {args.connections} connections; {cores} cores; "
+          f"{args.duration:.0f} s per phase")
     header = (f"{'phase':30} {'req/s':>8} {'readings/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'dup':>4} {'err':>4} "
               f"{'CPU ms/req app / pg':>20} {'cores: app pg load other':>25}")
     print(header)
@@ -692,7 +695,8 @@ def report(results: dict[str, PhaseResult], memory: dict, shape: dict, args: arg
         cpu, wall = r.cpu, r.cpu.get("wall") or r.seconds
         per = f"{1000 * cpu['app'] / r.requests:.2f} / {1000 * cpu['postgres'] / r.requests:.2f}" if r.requests else "-"
         other = max(cpu["busy"] - cpu["app"] - cpu["postgres"] - cpu["loadgen"], 0.0)
-        cores_used = f"{cpu['app'] / wall:4.2f} {cpu['postgres'] / wall:4.2f} {cpu['loadgen'] / wall:4.2f} {other / wall:5.2f}"
+        cores_used = (f"{cpu['app'] / wall:4.2f} {cpu['postgres'] / wall:4.2f} {cpu['loadgen'] / wall:4.2f} "
+                      f"{other / wall:5.2f}")
         print(f"{r.label:30} {r.rps:8,.0f} {readings} {r.p50_ms:8.2f} {r.p99_ms:8.2f} {r.duplicates:4d} {r.errors:4d} "
               f"{per:>20} {cores_used:>25}")
     for r in results.values():
@@ -701,8 +705,8 @@ def report(results: dict[str, PhaseResult], memory: dict, shape: dict, args: arg
                   f"(requests still in flight when the load generator stopped)")
     for r in results.values():
         if r.stored_bytes and r.stored_bytes["rows"]:
-            print(f"  {r.name}: {r.stored_bytes['bytes'] / r.stored_bytes['rows']:.1f} bytes per stored reading on disk "
-                  f"({r.stored_bytes['bytes']:,} bytes, {r.stored_bytes['rows']:,} readings)")
+            print(f"  {r.name}: {r.stored_bytes['bytes'] / r.stored_bytes['rows']:.1f} bytes per stored reading "
+                  f"on disk ({r.stored_bytes['bytes']:,} bytes, {r.stored_bytes['rows']:,} readings)")
     print()
     checks = []
     hello, single, batch, copy = (results.get(k) for k in ("hello", "single", "batch", "copy"))

@@ -76,7 +76,8 @@ def store(url: str, tenant_id: int, device_ids: list[int], start: datetime, days
             with tenant_context(tenant_id), database.session() as session:
                 device = session.scalars(select(Device).where(Device.id == device_id)).one()
                 for i in range(0, len(readings), 20_000):
-                    rows = [{"tenant_id": tenant_id, "device_id": device_id, **r._asdict()} for r in readings[i:i + 20_000]]
+                    rows = [{"tenant_id": tenant_id, "device_id": device_id, **r._asdict()}
+                            for r in readings[i:i + 20_000]]
                     store_rows(session, rows, readings[-1].ts, {device_id: device})
     finally:
         database.dispose()
@@ -151,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"blocks: {after['blocks_bytes'] / total:7.1f} B/reading (reading_blocks with its index and TOAST)")
     overhead = after["blocks_bytes"] - sum(p for _, p, _ in after["per_device"].values())
     blocks_n = sum(b for *_, b in after["per_device"].values())
-    print(f"{'profile':>12} {'interval':>8} {'readings':>9} {'B/reading':>9}  (payload + its share of pages, index, TOAST)")
+    print(f"{'profile':>12} {'interval':>8} {'readings':>9} {'B/reading':>9}  "
+          "(payload + its share of pages, index, TOAST)")
     for device_id, (profile, interval_s) in zip(fixture.device_ids, PROFILES):
         count, payload, blocks = after["per_device"][device_id]
         share = payload + overhead * blocks / blocks_n

@@ -82,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
             for statement in statements:
                 print("   ", statement)
 
-            profiler = None if args.no_profile else (cProfile.Profile(time.thread_time) if args.cpu else cProfile.Profile())
+            profiler = None if args.no_profile else (cProfile.Profile(time.thread_time) if args.cpu
+                                                     else cProfile.Profile())
             wall, cpu = time.perf_counter(), time.process_time()
             if profiler:
                 profiler.enable()
@@ -93,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
             print(f"\n{args.requests} requests of {args.batch} reading(s): {1000 * wall / args.requests:.3f} ms wall, "
                   f"{1000 * cpu / args.requests:.3f} ms CPU per request "
-                  f"({args.requests * args.batch / wall:,.0f} readings/s in one thread){' with cProfile on' if profiler else ''}")
+                  f"({args.requests * args.batch / wall:,.0f} readings/s in one thread)"
+                  f"{' with cProfile on' if profiler else ''}")
             if profiler:
                 out = io.StringIO()
                 stats = pstats.Stats(profiler, stream=out).sort_stats(args.sort)

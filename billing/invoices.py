@@ -75,7 +75,7 @@ def _invoice(session: Session, tenant: Tenant, period_start: date, period_end: d
 
 def _next_number(session: Session, year: int) -> str:
     session.execute(upsert_insert(session, InvoiceNumber.__table__).values(year=year, last=0).on_conflict_do_nothing())
-    counter = session.scalar(select(InvoiceNumber).where(InvoiceNumber.year == year).with_for_update())
+    counter = session.scalars(select(InvoiceNumber).where(InvoiceNumber.year == year).with_for_update()).one()
     counter.last += 1
     return f"DF-{year}-{counter.last:06d}"
 
@@ -88,9 +88,9 @@ def _lines(session: Session, rows: list[UsageRecord], period_start: date) -> lis
     names = {m.id: (m.live_manifest or {}).get("name", m.slug) for m in session.scalars(
         select(Module).where(Module.id.in_({r.module_id for r in rows if r.module_id})))}
     lines = []
-    for (_order, module_id, price, late), group in groupby(sorted(rows, key=lambda r: _line_key(r, period_start)),
-                                                          key=lambda r: _line_key(r, period_start)):
-        group = list(group)
+    for (_order, module_id, price, late), grouped in groupby(sorted(rows, key=lambda r: _line_key(r, period_start)),
+                                                            key=lambda r: _line_key(r, period_start)):
+        group = list(grouped)
         first = group[0]
         lines.append(InvoiceLine(
             meter=first.meter, module_id=module_id or None, partner_id=first.partner_id,

@@ -90,6 +90,7 @@ def _module_rows(session: Session, tenant: Tenant, day: date, zone: ZoneInfo, ac
         price = pricing.get("prices", {}).get(tenant.currency)
         if price is None or pricing.get("model") == "unit":
             continue
+        charges: list[tuple[str, int | None]]  # (ledger key, device id or None)
         if pricing["model"] == "flat_day":
             charges = [(f"mfd:{module.id}:{day}", None)]  # by module: a reinstall that day is not billed twice
             meter = "module_flat_day"
@@ -115,7 +116,8 @@ def _within_cap(session: Session, installation: Installation, day: date, price: 
 
 
 def _insert(session: Session, tenant: Tenant, day: date, meter: str, price: int, key: str, *,
-            device_id: int | None = None, installation: Installation | None = None, module: Module | None = None) -> int:
+            device_id: int | None = None, installation: Installation | None = None,
+            module: Module | None = None) -> int:
     statement = upsert_insert(session, UsageRecord.__table__).values(
         tenant_id=require_tenant_id(), day=day, meter=meter, quantity=1, unit_price_minor=price, amount_minor=price,
         currency=tenant.currency, idempotency_key=key, device_id=device_id,

@@ -48,13 +48,14 @@ def check_caps(session: Session, tenant: Tenant, first: date, end: date) -> int:
     return added
 
 
-def _check(session: Session, cap: int | None, spent: int, subject: str, details: dict, installation_id: int | None) -> int:
+def _check(session: Session, cap: int | None, spent: int, subject: str, details: dict,
+           installation_id: int | None) -> int:
     if cap is None:
         return 0
     for percent, kind in THRESHOLDS:
         if spent * 100 >= cap * percent:
-            return int(add_notice(session, f"{kind}:{subject}", kind, {**details, "spent_minor": spent, "cap_minor": cap},
-                                  installation_id))
+            return int(add_notice(session, f"{kind}:{subject}", kind,
+                                  {**details, "spent_minor": spent, "cap_minor": cap}, installation_id))
     return 0
 
 

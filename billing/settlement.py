@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from itertools import groupby
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -68,13 +69,14 @@ def record_revenue(session: Session, invoice: Invoice) -> int:
                                                       InvoiceLine.module_id.is_not(None))
                             .order_by(InvoiceLine.module_id))
     commission_bp, added = invoice.commission_bp, 0
-    for module_id, group in groupby(lines, key=lambda line: line.module_id):
-        group = list(group)
+    paid_at = cast(datetime, invoice.paid_at)  # revenue is recorded once paid: settle_paid sets paid_at first
+    for module_id, grouped in groupby(lines, key=lambda line: line.module_id):
+        group = list(grouped)
         gross = sum(line.amount_minor for line in group)
         commission = (gross * commission_bp + 5000) // 10000
         statement = upsert_insert(session, RevenueEntry.__table__).values(
             partner_id=group[0].partner_id, module_id=module_id, tenant_id=invoice.tenant_id, invoice_id=invoice.id,
-            period_start=invoice.paid_at.date().replace(day=1), currency=invoice.currency, gross_minor=gross,
+            period_start=paid_at.date().replace(day=1), currency=invoice.currency, gross_minor=gross,
             commission_minor=commission, net_minor=gross - commission, created_at=utcnow()
         ).on_conflict_do_nothing().returning(RevenueEntry.__table__.c.id)
         added += session.execute(statement).first() is not None

@@ -14,12 +14,14 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any, cast
 
 from babel.numbers import get_currency_precision
-from sqlalchemy import distinct, func, select, update
+from sqlalchemy import CursorResult, distinct, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -113,7 +115,7 @@ def parse_month(text: str | None) -> date:
 
 
 def _module_names(session: Session, module_ids: set[int]) -> dict[int, tuple[str, str]]:
-    modules = session.scalars(select(Module).where(Module.id.in_(module_ids))) if module_ids else []
+    modules: Iterable[Module] = session.scalars(select(Module).where(Module.id.in_(module_ids))) if module_ids else []
     return {m.id: (m.slug, (m.live_manifest or m.draft_manifest or {}).get("name") or m.slug) for m in modules}
 
 
@@ -233,9 +235,11 @@ def mark_payout_paid(session: Session, admin: User, payout_id: int, reference: s
         raise DomainError(N_("Give the payment's reference, such as the bank transfer's id."))
     if len(reference) > MAX_REFERENCE:
         raise DomainError(N_("The reference is too long: at most %(n)s characters."), n=MAX_REFERENCE)
-    changed = session.execute(update(Payout).where(Payout.id == payout_id, Payout.status == "pending")
-                              .values(status="paid", reference=reference, paid_at=now or utcnow())
-                              .execution_options(synchronize_session=False)).rowcount
+    # an UPDATE without RETURNING gives a CursorResult (typed as Result), which has the rowcount
+    changed = cast(CursorResult[Any], session.execute(
+        update(Payout).where(Payout.id == payout_id, Payout.status == "pending")
+        .values(status="paid", reference=reference, paid_at=now or utcnow())
+        .execution_options(synchronize_session=False))).rowcount
     session.refresh(payout)
     if not changed:
         raise Conflict(N_("This payout was marked paid already."))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import cast
 
 import stripe
 from sqlalchemy import select
@@ -70,10 +71,12 @@ class StripeProvider:
     def create_setup_intent(self, session: Session, tenant: Tenant) -> str:
         """A SetupIntent for saving a card for later charges; returns its client secret for Stripe.js."""
         account = self.ensure_customer(session, tenant)
+        customer_id = cast(str, account.customer_id)  # ensure_customer has set it
         with stripe_errors():
-            intent = self.api.setup_intents.create(params={
-                "customer": account.customer_id, "payment_method_types": ["card"], "usage": "off_session"})
-        return intent.client_secret
+            # stripe 16's SetupIntentCreateParams omit payment_method_types, which this request has always sent
+            intent = self.api.setup_intents.create(params={  # type: ignore[arg-type]
+                "customer": customer_id, "payment_method_types": ["card"], "usage": "off_session"})
+        return cast(str, intent.client_secret)  # typed optional; a SetupIntent just created has its secret
 
     def attach_card(self, session: Session, tenant: Tenant, payment_method_id: str) -> BillingAccount:
         """Make a confirmed card the customer's default and remember its summary, e.g. "visa •••• 4242";
@@ -97,12 +100,13 @@ class StripeProvider:
         return account
 
     def _make_default(self, account: BillingAccount, payment_method_id: str):
+        customer_id = cast(str, account.customer_id)  # an account of ensure_customer (attach_card)
         method = self.api.payment_methods.retrieve(payment_method_id)
-        if method.type != "card" or method.customer not in (None, account.customer_id):
+        if method.type != "card" or method.customer not in (None, customer_id):
             raise CardRefused(N_("The card could not be saved."))
         if method.customer is None:
-            method = self.api.payment_methods.attach(method.id, params={"customer": account.customer_id})
-        self.api.customers.update(account.customer_id,
+            method = self.api.payment_methods.attach(method.id, params={"customer": customer_id})
+        self.api.customers.update(customer_id,
                                   params={"invoice_settings": {"default_payment_method": method.id}})
         return method
 
@@ -113,7 +117,7 @@ class StripeProvider:
         Without a card on file the invoice stays open (it can still be paid by bank transfer)."""
         if invoice.status not in ("open", "payment_failed") or invoice.total_minor <= 0:
             return
-        account = self.ensure_customer(session, session.get(Tenant, invoice.tenant_id))
+        account = self.ensure_customer(session, session.get_one(Tenant, invoice.tenant_id))
         if not account.payment_method_id:
             return
         with stripe_errors():
@@ -165,13 +169,15 @@ class StripeProvider:
     def _find_invoice(self, invoice: Invoice, account: BillingAccount):
         if invoice.provider_invoice_id:
             return self.api.invoices.retrieve(invoice.provider_invoice_id)
-        listing = self.api.invoices.list(params={"customer": account.customer_id, "limit": 100})
+        customer_id = cast(str, account.customer_id)  # an account of ensure_customer (charge)
+        listing = self.api.invoices.list(params={"customer": customer_id, "limit": 100})
         return next((remote for remote in listing.auto_paging_iter()
                      if metadata_of(remote).get("df_invoice_id") == str(invoice.id)), None)
 
     def _create_items(self, session: Session, invoice: Invoice, account: BillingAccount) -> None:
+        customer_id = cast(str, account.customer_id)  # an account of ensure_customer (charge)
         pending = [item for item in self.api.invoice_items.list(
-            params={"customer": account.customer_id, "limit": 100}).auto_paging_iter() if not field_of(item, "invoice")]
+            params={"customer": customer_id, "limit": 100}).auto_paging_iter() if not field_of(item, "invoice")]
         foreign = [item.id for item in pending if metadata_of(item).get("df_invoice_id") != str(invoice.id)]
         if foreign:
             raise ProviderError(f"customer {account.customer_id} has pending items of something else: {foreign}")
@@ -180,7 +186,7 @@ class StripeProvider:
             if key in done:
                 continue
             self.api.invoice_items.create(params={
-                "customer": account.customer_id, "amount": stripe_amount(amount, invoice.currency),
+                "customer": customer_id, "amount": stripe_amount(amount, invoice.currency),
                 "currency": invoice.currency.lower(),
                 "description": description, "metadata": {"df_invoice_id": str(invoice.id), "df_item": key}},
                 options={"idempotency_key": f"df-inv-{invoice.id}-{key}"})
@@ -198,7 +204,8 @@ class StripeProvider:
 
     def _create_invoice(self, invoice: Invoice, account: BillingAccount):
         return self.api.invoices.create(params={
-            "customer": account.customer_id, "pending_invoice_items_behavior": "include", "auto_advance": False,
+            "customer": cast(str, account.customer_id),  # an account of ensure_customer (charge)
+            "pending_invoice_items_behavior": "include", "auto_advance": False,
             "collection_method": "charge_automatically", "description": f"Digital Factory {invoice.number}",
             "metadata": {"df_invoice_id": str(invoice.id), "df_tenant_id": str(invoice.tenant_id),
                          "df_invoice_number": invoice.number}},

@@ -47,7 +47,8 @@ def overview_of_day():
     machines = overview.machines_for_day(session, tenant, day)
     commit()  # settling may have written rollups
     rows = [overview.machine_json(m) for m in machines]
-    totals = {key: round(sum(r[key] for r in rows), 6) for key in ("energy_wh", "cost", "idle_waste_wh", "idle_waste_cost")}
+    totals = {key: round(sum(r[key] for r in rows), 6)
+              for key in ("energy_wh", "cost", "idle_waste_wh", "idle_waste_cost")}
     return jsonify({"date": day.isoformat(), "timezone": tenant.timezone, "currency": tenant.currency,
                     "machines": rows, "totals": totals})
 

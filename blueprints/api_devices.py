@@ -113,7 +113,8 @@ def create_gateway_key():
     """Create a gateway key that may post for many devices by name (shown once)."""
     require_write()
     data = json_object()
-    key, secret = registry.create_gateway_key(db_session(), data.get("name") if isinstance(data.get("name"), str) else "")
+    key, secret = registry.create_gateway_key(db_session(),
+                                              data.get("name") if isinstance(data.get("name"), str) else "")
     commit()
     return jsonify({**_gateway_json(key), "key": secret}), 201
 

@@ -96,7 +96,8 @@ def devices():
     page = page_arg()
     shared = select(Device).where(Device.id.in_(g.installation.device_ids), Device.status != "retired")
     total = db_session().scalar(select(func.count()).select_from(shared.subquery())) or 0
-    found = db_session().scalars(shared.order_by(func.lower(Device.name), Device.id).offset((page - 1) * PAGE).limit(PAGE))
+    found = db_session().scalars(shared.order_by(func.lower(Device.name), Device.id)
+                                 .offset((page - 1) * PAGE).limit(PAGE))
     return jsonify({"devices": [queries.device_json(d) for d in found], "page": page, "total": total})
 
 

@@ -135,8 +135,8 @@ def _past_due_banner() -> dict:
 @bp.context_processor
 def _helpers() -> dict:
     return {"money": money, "line_label": line_label, "late_text": late_text, "status_label": status_label,
-            "percent_bp": percent_bp, "is_past_due": lambda invoice: is_past_due(invoice, utcnow()), "number": format_decimal,
-            "writer": g.get("membership") is not None and g.membership.role in WRITERS}
+            "percent_bp": percent_bp, "is_past_due": lambda invoice: is_past_due(invoice, utcnow()),
+            "number": format_decimal, "writer": g.get("membership") is not None and g.membership.role in WRITERS}
 
 
 # --- the billing page ----------------------------------------------------------------------------

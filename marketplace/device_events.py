@@ -30,7 +30,7 @@ def tenants_with_installations(session: Session) -> list[int]:
 
 def emit_device_events(session: Session, now: datetime) -> int:
     """Queue the current tenant's due device events for every installation that wants them; returns how many."""
-    tenant = session.get(Tenant, require_tenant_id())
+    tenant = session.get_one(Tenant, require_tenant_id())
     rows = session.execute(select(Installation, Module).join(Module, Module.id == Installation.module_id).where(
         Installation.tenant_id == tenant.id, Installation.status == "active", Module.status == "published"))
     queued = 0

@@ -84,6 +84,7 @@ def _link(value: object) -> str | None:
         parts = urlsplit(value) if isinstance(value, str) else None
     except ValueError:
         parts = None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or len(value) > 500:
+    if (parts is None or not isinstance(value, str)  # (parts is None for anything but text)
+            or parts.scheme not in ("http", "https") or not parts.hostname or len(value) > 500):
         raise DomainError(N_("url must be an http(s) address."))
     return value

@@ -32,7 +32,7 @@ def published_module(session: Session, slug: str) -> tuple[Module, Manifest]:
     """A module tenants can see and subscribe to, with its live manifest; NotFound otherwise."""
     module = session.scalar(select(Module).where(Module.slug == slug, Module.status == "published"))
     manifest = live_manifest(module) if module is not None else None
-    if manifest is None:
+    if module is None or manifest is None:
         raise NotFound()
     return module, manifest
 
@@ -85,8 +85,8 @@ def unsubscribe(session: Session, installation_id: int, now: datetime | None = N
         raise Conflict(N_("This module was already removed."))
     installation.status, installation.deleted_at = "deleted", now or utcnow()
     credentials.unregister(session, TOKEN_KIND, installation.id)
-    module = session.get(Module, installation.module_id)
-    tenant = session.get(Tenant, installation.tenant_id)
+    module = session.get_one(Module, installation.module_id)
+    tenant = session.get_one(Tenant, installation.tenant_id)
     webhooks.cancel_pending(session, installation.id)
     webhooks.enqueue(session, installation, module, "installation.deleted",
                      {"installation": installation_json(installation, tenant)}, now=now)

@@ -119,7 +119,8 @@ def _url(value: object, field: str) -> str:
         valid_port = parts.port is None or parts.port > 0
     except ValueError:
         parts, valid_port = None, False
-    if parts is None or not valid_port or parts.scheme not in ("https", "http") or not parts.hostname or len(text) > 500:
+    if (parts is None or not valid_port or parts.scheme not in ("https", "http") or not parts.hostname
+            or len(text) > 500):
         raise DomainError(N_("%(field)s must be an http(s) address such as https://partner.example/hook."),
                           field=field)
     if parts.username or parts.password:
@@ -162,8 +163,8 @@ def _pricing(value: object) -> Pricing:
         checked[code] = amount
     unit_name = None
     if value["model"] == "unit":
-        unit_name = clean_name(value.get("unit_name") if isinstance(value.get("unit_name"), str) else "",
-                               "pricing.unit_name", 40)
+        given_name = value.get("unit_name")
+        unit_name = clean_name(given_name if isinstance(given_name, str) else "", "pricing.unit_name", 40)
     return Pricing(value["model"], dict(sorted(checked.items())), unit_name)
 
 

@@ -45,7 +45,8 @@ def check_target(url: str, allow_private: bool) -> None:
     except (socket.gaierror, UnicodeError):
         raise TargetRefused("the host name does not resolve") from None
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        # typeshed's sockaddr also allows (int, bytes), for AF_INET6 in a Python built without IPv6: not here
+        address = ipaddress.ip_address(info[4][0].split("%")[0])  # type: ignore[union-attr]
         if not address.is_global or address.is_multicast:
             raise TargetRefused(f"{address} is not a public address")
 

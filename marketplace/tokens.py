@@ -38,6 +38,7 @@ def authenticate(session: Session, token: str) -> Installation | None:
     """The active installation a presented token belongs to, or None."""
     found = credentials.resolve(session, token, (TOKEN_KIND,))
     installation = session.get(Installation, found.credential_id) if found else None
-    if installation is None or installation.status != "active" or installation.tenant_id != found.tenant_id:
+    if (found is None or installation is None or installation.status != "active"
+            or installation.tenant_id != found.tenant_id):
         return None
     return installation

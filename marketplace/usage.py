@@ -60,7 +60,8 @@ def report_usage(session: Session, installation: Installation, module: Module, t
         with session.begin_nested():
             session.add(record)
     except IntegrityError:  # the same key from a concurrent request won
-        return _replayed(_by_key(session, installation.id, key), quantity)
+        return _replayed(session.scalars(select(UsageRecord).where(
+            UsageRecord.idempotency_key == ledger_key(installation.id, key))).one(), quantity)
     return record, True
 
 

@@ -6,6 +6,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -85,8 +86,9 @@ def attempt(session: Session, delivery_id: int, sender: Sender, now: datetime | 
         WebhookDelivery.next_attempt_at <= now).with_for_update(skip_locked=True))
     if delivery is None:
         return None
-    module = session.get(Module, delivery.module_id)
-    installation = session.get(Installation, delivery.installation_id)
+    # both exist while the delivery does (its foreign keys cascade on delete)
+    module = session.get_one(Module, delivery.module_id)
+    installation = session.get_one(Installation, delivery.installation_id)
     if module.status != "published":
         return _hold(delivery, now)
     if delivery.event_type == "installation.created" and installation.status != "active":
@@ -96,7 +98,8 @@ def attempt(session: Session, delivery_id: int, sender: Sender, now: datetime | 
     delivery.next_attempt_at = now + CLAIM
     session.commit()
     body = _body(delivery, token, sender)
-    result = outbound.post_json(module.live_manifest["webhook_url"], body, {
+    # a published module (checked above) has its live manifest, which names the webhook URL
+    result = outbound.post_json(cast(dict, module.live_manifest)["webhook_url"], body, {
         SIGNATURE_HEADER: signature_header(module_secret(sender.platform_key, module), body, int(now.timestamp())),
         "DF-Event-Id": delivery.event_id, "DF-Event-Type": delivery.event_type}, sender.allow_private)
     _record(delivery, result, now)

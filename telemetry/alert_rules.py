@@ -92,7 +92,7 @@ def outside_shift_details(device: Device, planned_now: bool) -> dict | None:
 def idle_waste_details(session: Session, tenant: Tenant, limit: IdleLimit, now: datetime) -> dict[int, dict]:
     """Per device id, details of an idle waste alert for each machine whose idle waste of the local day
     is above the limit (nothing when the limit is off)."""
-    if not limit.on:
+    if limit.limit is None or not limit.on:
         return {}
     day = now.astimezone(ZoneInfo(tenant.timezone)).date()
     found = {}

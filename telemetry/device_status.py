@@ -38,7 +38,8 @@ def store_reported(session: Session, reported: dict[int, tuple[datetime, dict[st
     reported before, and note the device as seen; the current tenant's devices only."""
     if not reported:
         return
-    known = dict(session.execute(select(Device.id, Device.reported_status).where(Device.id.in_(reported))).all())
+    known: dict[int, dict | None] = dict(session.execute(
+        select(Device.id, Device.reported_status).where(Device.id.in_(reported))).all())
     for device_id, (at, values) in reported.items():
         merged = {**(known.get(device_id) or {}), **values}
         session.execute(update(Device).where(Device.id == device_id)

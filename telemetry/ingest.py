@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, case, select, update
@@ -231,6 +232,8 @@ def _devices_for(session: Session | None, source: IngestSource, checked: ParseRe
             continue
         key = name.lower()
         if key not in by_name:
+            if session is None:  # only a device token goes without (see plan_ingest)
+                raise TypeError("a gateway key's devices are found through a session, and none was given")
             by_name[key] = _device_named(session, name, outcome)
         if by_name[key].status == "retired":
             outcome.rejected.append(Rejection(index, f"device {name!r} is retired"))
@@ -254,7 +257,7 @@ def _device_named(session: Session, name: str, outcome: IngestOutcome) -> Device
 def apply_input_map(reading: NormalizedReading, input_map: dict) -> NormalizedReading:
     """Move extra values that the device's input map names into their reading fields."""
     extra = dict(reading.extra)
-    changes = {}
+    changes: dict[str, Any] = {}  # reading field (a measure, so a float) -> value
     for key, target in input_map.items():
         if key in extra and target in MEASURES:
             field_name, factor = MEASURES[target]

@@ -56,7 +56,8 @@ def machines_for_day(session: Session, tenant: Tenant, day: date, now: datetime 
     tariff, shifts = plant.get_tariff(session), plant.get_shifts(session)
     machines = []
     for device in devices:
-        figures = aggregate(quarters.get(device.id, []), "day", zone, tariff, shifts, start.timestamp(), end.timestamp())
+        figures = aggregate(quarters.get(device.id, []), "day", zone, tariff, shifts, start.timestamp(),
+                            end.timestamp())
         state, since, online = live_state(device, now)
         machines.append(MachineDay(device, state, since, online, figures[0]))
     machines.sort(key=lambda m: (ATTENTION[m.state], -m.day.idle_waste_wh, m.device.name.lower()))

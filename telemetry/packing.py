@@ -9,8 +9,9 @@ late duplicate of a packed reading is told apart from a new one and counted as a
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import CursorResult, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from telemetry.models import Device, Reading, ReadingBlock
@@ -40,7 +41,8 @@ def _pack_day(session: Session, device_id: int, day: date) -> int:
     start = datetime.combine(day, time(), UTC)
     moved = [StoredReading(*row) for row in session.execute(
         delete(Reading).where(Reading.device_id == device_id, Reading.ts >= start,
-                              Reading.ts < start + timedelta(days=1)).returning(*READING_COLUMNS).execution_options(synchronize_session=False))]
+                              Reading.ts < start + timedelta(days=1))
+        .returning(*READING_COLUMNS).execution_options(synchronize_session=False))]
     if not moved:
         return 0
     block = session.scalars(select(ReadingBlock).where(ReadingBlock.device_id == device_id, ReadingBlock.day == day)
@@ -84,6 +86,7 @@ def may_touch_blocks(rows: list[dict], received_at: datetime) -> bool:
 def drop_expired_blocks(session: Session, keep_days: int, now: datetime) -> int:
     """Delete the current tenant's blocks of days wholly older than `keep_days`; returns how many."""
     cutoff = now.astimezone(UTC).date() - timedelta(days=keep_days)
-    result = session.execute(delete(ReadingBlock).where(ReadingBlock.day < cutoff)
-                             .execution_options(synchronize_session=False))
+    # a DELETE without RETURNING gives a CursorResult (typed as Result), which has the rowcount
+    result = cast(CursorResult[Any], session.execute(delete(ReadingBlock).where(ReadingBlock.day < cutoff)
+                                                     .execution_options(synchronize_session=False)))
     return result.rowcount or 0

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import JSON, Float, Index, Integer, String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -52,8 +53,10 @@ def _band(raw) -> Band:
     hours = (raw.get("start_hour"), raw.get("end_hour"))
     if not all(isinstance(h, int) and not isinstance(h, bool) for h in hours):
         raise DomainError(N_("start_hour and end_hour are whole hours from 0 to 24."))
+    start_hour, end_hour = cast(tuple[int, int], hours)  # both ints, as just checked
     try:
-        return Band(None if weekdays is None else frozenset(weekdays), hours[0], hours[1], _price(raw.get("price"), "price"))
+        return Band(None if weekdays is None else frozenset(weekdays), start_hour, end_hour,
+                    _price(raw.get("price"), "price"))
     except ValueError:
         raise DomainError(N_("start_hour and end_hour are whole hours from 0 to 24.")) from None
 
@@ -102,7 +105,8 @@ def set_shifts(session: Session, shifts) -> ShiftCalendar:
         try:
             checked.append(Shift(raw["weekday"], raw["start"], raw["end"]))
         except (TypeError, KeyError, ValueError):
-            raise DomainError(N_("Each shift is {\"weekday\": 0-6, \"start\": \"HH:MM\", \"end\": \"HH:MM\"}.")) from None
+            raise DomainError(
+                N_("Each shift is {\"weekday\": 0-6, \"start\": \"HH:MM\", \"end\": \"HH:MM\"}.")) from None
     session.execute(delete(ShiftRow))
     session.add_all(ShiftRow(weekday=s.weekday, start=s.start, end=s.end) for s in checked)
     return ShiftCalendar(tuple(checked))

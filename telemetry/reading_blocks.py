@@ -51,14 +51,14 @@ def encode_block(readings: list[StoredReading]) -> bytes:
     stamps = [_micros(r.ts) for r in readings]
     sections = [struct.pack("<I", len(readings)), _ints(_delta_of_delta(stamps)),
                 _ints([_micros(r.received_at) - t for r, t in zip(readings, stamps)])]
-    for index, _name in enumerate(MEASURES, start=2):
-        sections += _measure([r[index] for r in readings])
+    for name in MEASURES:
+        sections += _measure([getattr(r, name) for r in readings])
     sections.append(json.dumps([r.extra for r in readings], separators=(",", ":")).encode())
     payload = b"".join(struct.pack("<I", len(s)) + s for s in sections)
     return bytes([VERSION]) + zstandard.ZstdCompressor(level=LEVEL).compress(payload)
 
 
-def decode_block(data: bytes) -> list[StoredReading]:
+def decode_block(data: bytes | None) -> list[StoredReading]:
     """The readings a block holds, in ts order."""
     if not data or data[0] != VERSION:
         raise ValueError("not a reading block of a known version")
@@ -78,7 +78,7 @@ def _decoded(sections: list[bytes]) -> list[StoredReading]:
         columns.append(values)
     extras = json.loads(sections[at])
     times = [_EPOCH + t * _MICRO for t in stamps]
-    return [StoredReading(ts, _EPOCH + rec * _MICRO, *values, extra)
+    return [StoredReading._make((ts, _EPOCH + rec * _MICRO, *values, extra))
             for ts, rec, *values, extra in zip(times, received, *columns, extras)]
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, overload
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -25,6 +26,14 @@ class DevicePage:
 
     devices: list[Device]
     total: int
+
+
+@overload
+def _number(value, field: str, low: float, high: float, allow_none: Literal[False] = False) -> float: ...
+
+
+@overload
+def _number(value, field: str, low: float, high: float, allow_none: bool) -> float | None: ...
 
 
 def _number(value, field: str, low: float, high: float, allow_none: bool = False) -> float | None:
@@ -129,7 +138,8 @@ def list_devices(session: Session, status: str | None = None, page: int = 1, per
     else:
         query = query.where(Device.status != "retired")
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(func.lower(Device.name), Device.id).offset((page - 1) * per_page).limit(per_page))
+    rows = session.scalars(query.order_by(func.lower(Device.name), Device.id)
+                           .offset((page - 1) * per_page).limit(per_page))
     return DevicePage(list(rows), total)
 
 

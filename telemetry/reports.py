@@ -106,7 +106,7 @@ class Report:
     total_slices: list[Slice]
 
 
-def parse_day(text: str) -> date:
+def parse_day(text: str | None) -> date:
     """A local date written as 2026-05-04; DomainError for anything else."""
     value = (text or "").strip()
     try:

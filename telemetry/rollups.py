@@ -115,7 +115,7 @@ def dirty_device_ids(session: Session) -> list[int]:
 def mark_history_dirty(session: Session, device: Device) -> None:
     """Recompute all of a device's rollups (its thresholds or max gap changed)."""
     first, last = reading_span(session, device.id)
-    if first is not None:
+    if first is not None and last is not None:  # (both are None, or neither)
         mark_dirty(session, {device.id: (first, last)})
 
 

@@ -40,7 +40,8 @@ def parse_bound(value: str, zone: ZoneInfo, is_end: bool) -> datetime:
             return local.astimezone(UTC)
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise DomainError(N_("%(value)s is neither a date (2026-05-04) nor an RFC 3339 time."), value=text[:40]) from None
+        raise DomainError(N_("%(value)s is neither a date (2026-05-04) nor an RFC 3339 time."),
+                          value=text[:40]) from None
     if moment.tzinfo is None:
         raise DomainError(N_("%(value)s needs a time zone offset such as Z or +08:00."), value=text[:40])
     return moment.astimezone(UTC)
@@ -53,9 +54,11 @@ def check_period(start: datetime, end: datetime, resolution: str, zone: ZoneInfo
     if end <= start:
         raise DomainError(N_("to must be after from."))
     lo, hi = enclosing(resolution, zone, start.timestamp(), end.timestamp())
-    if (hi - lo) / {"15min": 900, "hour": 3600, "day": 86400, "week": 604800, "month": 2629800}[resolution] > MAX_BUCKETS[resolution]:
-        raise DomainError(N_("That is too many %(resolution)s buckets; choose a coarser resolution or a shorter period."),
-                          resolution=resolution)
+    if ((hi - lo) / {"15min": 900, "hour": 3600, "day": 86400, "week": 604800, "month": 2629800}[resolution]
+            > MAX_BUCKETS[resolution]):
+        raise DomainError(
+            N_("That is too many %(resolution)s buckets; choose a coarser resolution or a shorter period."),
+            resolution=resolution)
     return Period(start, end)
 
 

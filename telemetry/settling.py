@@ -50,15 +50,15 @@ def _settle_chunk(session: Session, devices: dict[int, Device], now: datetime, s
     for _id, device_id, first, last in windows:
         known = spans.get(device_id)
         spans[device_id] = (min(first, known[0]), max(last, known[1])) if known else (first, last)
-    rows = _BatchedReads(session) if session.get_bind().dialect.name == "postgresql" else _DeviceReads(session)
-    reads = _WithBlocks(rows, session, pack_horizon(now))
+    row_reads = _BatchedReads(session) if session.get_bind().dialect.name == "postgresql" else _DeviceReads(session)
+    reads = _WithBlocks(row_reads, session, pack_horizon(now))
     neighbours = reads.neighbours(spans)
     affected, live_edges, rows = {}, {}, []
     for device_id, (first, last) in spans.items():
         prev_ts, next_ts = neighbours[device_id]
         start_ts, end_ts = affected_window(first.timestamp(), last.timestamp(), prev_ts and prev_ts.timestamp(),
                                            next_ts and next_ts.timestamp(), devices[device_id].max_gap_s)
-        affected[device_id] = tuple(datetime.fromtimestamp(t, UTC) for t in (start_ts, end_ts))
+        affected[device_id] = (datetime.fromtimestamp(start_ts, UTC), datetime.fromtimestamp(end_ts, UTC))
         if next_ts is None and last.timestamp() + devices[device_id].max_gap_s > now.timestamp():
             live_edges[device_id] = (last, last)  # the live edge still grows with `now`: settle it again later
     points = reads.points(affected)

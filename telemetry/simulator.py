@@ -23,6 +23,7 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta, tzinfo
+from typing import Protocol
 
 UTC = UTC
 Segment = tuple[float, float, float]
@@ -92,6 +93,12 @@ class Schedule:
         return any(start <= second < end for start, end in self._spans)
 
 
+class ScheduleLike(Protocol):
+    """What the simulator asks of a schedule: a Schedule, or anything answering `state` as it does."""
+
+    def state(self, moment: datetime) -> tuple[bool, datetime]: ...
+
+
 def _gauss(rng: random.Random, mean: float, spread: float, low: float, high: float) -> float:
     return min(max(rng.gauss(mean, spread), low), high)
 
@@ -146,7 +153,7 @@ PROFILES: dict[str, Profile] = {
 class _Trace:
     """The machine's load over time: segments laid end to end in working time, integrated."""
 
-    def __init__(self, segments: Iterator[Segment], schedule: Schedule, start: datetime, energy_wh: float):
+    def __init__(self, segments: Iterator[Segment], schedule: ScheduleLike, start: datetime, energy_wh: float):
         self._segments, self._schedule = segments, schedule
         self.now, self.energy_wh = start.timestamp(), energy_wh
         self._current: tuple[float, float, float] | None = None  # (end, power, pf)
@@ -177,7 +184,7 @@ class _Trace:
 
 
 def simulate(profile: str, start: datetime, interval_s: float, *, device: str = "", seed: int = 0,
-             schedule: Schedule | None = None) -> Iterator[SimReading]:
+             schedule: ScheduleLike | None = None) -> Iterator[SimReading]:
     """Endless readings of a `profile` machine sampled every `interval_s` seconds from `start`
     (aware); the same arguments always give the same readings."""
     if start.tzinfo is None:

@@ -10,18 +10,19 @@ costs ten times its binary one.) Elsewhere (SQLite) it is a multi-row INSERT ...
 from __future__ import annotations
 
 import json
+import typing
 import weakref
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import BigInteger, DateTime, Float, Text, bindparam, cast, func, select
+from sqlalchemy import BigInteger, DateTime, Float, Table, Text, bindparam, cast, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.types import JSON, TypeEngine
 
 from telemetry.models import Reading
 
-READINGS = Reading.__table__
+READINGS = typing.cast(Table, Reading.__table__)  # typed FromClause; a declarative model's table is a Table
 KEY = ["tenant_id", "device_id", "ts"]
 VALUES = ("device_id", "ts", "received_at", "power_w", "energy_wh", "voltage_v", "current_a", "power_factor",
           "extra")

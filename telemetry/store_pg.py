@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
 import psycopg
 from sqlalchemy.engine import Engine
@@ -82,7 +83,7 @@ the credential is still live, and notes its last use (at most once a minute)."""
 
 
 def _params(tenant_id: int, rows: list[dict], received_at: datetime) -> dict:
-    params = {name: column_array(row[name] for row in rows) for name in VALUES}
+    params: dict[str, Any] = {name: column_array(row[name] for row in rows) for name in VALUES}
     params["extra"] = column_array(None if row["extra"] is None else json.dumps(row["extra"]) for row in rows)
     params.update(tenant_id=tenant_id, seen=received_at)
     return params
@@ -93,7 +94,8 @@ def store_rows_pg(session: Session, tenant_id: int, rows: list[dict], received_a
     live state, in one statement of the session's transaction; returns how many rows were new."""
     if not rows:
         return 0
-    connection = session.connection().connection.driver_connection
+    # psycopg's connection: typed optional, None only once the pooled connection is closed
+    connection = cast(Any, session.connection().connection.driver_connection)
     register_binary_columns(connection)
     with connection.cursor() as cursor:
         cursor.execute(STORE, _params(tenant_id, rows, received_at))
@@ -130,7 +132,7 @@ def _store_once(engine: Engine, writes: list[DeviceWrite], retry: bool = True) -
     pooled = None
     try:
         pooled = engine.raw_connection()
-        connection = pooled.driver_connection
+        connection = cast(Any, pooled.driver_connection)  # psycopg's: None only once `pooled` is closed
         register_binary_columns(connection)
         with connection.pipeline(), connection.cursor() as tenant:
             stores = []

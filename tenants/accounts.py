@@ -81,7 +81,7 @@ def signup(session: Session, *, company: str, country: str, timezone: str, curre
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """The user when email and password match, else None, in the same time either way."""
     user = find_user(session, email or "")
-    if not verify_password(user.password_hash if user else None, password or ""):
+    if not verify_password(user.password_hash if user else None, password or "") or user is None:
         return None
     user.last_login_at = utcnow()
     return user
@@ -104,7 +104,8 @@ def confirm_email(session: Session, secret_key: str, token: str) -> User:
 
 def reset_token(secret_key: str, user: User) -> str:
     """A link token allowing one password reset."""
-    return make_link_token(secret_key, "reset", {"u": user.id, "f": fingerprint(user.password_hash, user.session_epoch)})
+    return make_link_token(secret_key, "reset",
+                           {"u": user.id, "f": fingerprint(user.password_hash, user.session_epoch)})
 
 
 def user_for_reset(session: Session, secret_key: str, token: str) -> User:

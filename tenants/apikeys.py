@@ -42,7 +42,8 @@ class ApiKey(TenantOwned, Base):
 def create_key(session: Session, name: str, actor_user_id: int | None = None) -> tuple[ApiKey, str]:
     """Create a key in the current tenant; returns it and the secret (shown once)."""
     secret = api_key_secret()
-    key = ApiKey(name=clean_name(name, "key name", 100), prefix=secret[:10], secret_hash="", created_by_id=actor_user_id)
+    key = ApiKey(name=clean_name(name, "key name", 100), prefix=secret[:10], secret_hash="",
+                 created_by_id=actor_user_id)
     session.add(key)
     session.flush()
     key.secret_hash = credentials.register(session, secret, require_tenant_id(), KIND, key.id)

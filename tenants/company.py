@@ -15,7 +15,7 @@ def update_company(session: Session, actor: Membership, *, name: str, country: s
     """Change the company's name, country, time zone and currency (owners and admins); the currency stays
     once usage has been billed in it (`currency_locked`), as invoices never mix currencies."""
     require_role(actor, "owner", "admin")
-    tenant = session.get(Tenant, actor.tenant_id)
+    tenant = session.get_one(Tenant, actor.tenant_id)
     if currency_locked and clean_currency(currency) != tenant.currency:
         raise DomainError(N_("The currency cannot change once usage has been billed in %(currency)s."),
                           currency=tenant.currency)

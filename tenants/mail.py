@@ -56,7 +56,7 @@ class Mailer:
             log.info("mail (no SMTP configured) to=%s subject=%s\n%s", to, subject, body)
         else:
             try:
-                self._deliver(to, subject, body)
+                self._deliver(self.smtp, to, subject, body)
                 message.status = "sent"
             except (OSError, smtplib.SMTPException) as exc:
                 log.warning("mail to %s failed: %s", to, exc.__class__.__name__)
@@ -64,15 +64,15 @@ class Mailer:
         session.add(message)
         return message
 
-    def _deliver(self, to: str, subject: str, body: str) -> None:
+    def _deliver(self, smtp: SmtpSettings, to: str, subject: str, body: str) -> None:
         mail = EmailMessage()
         mail["From"], mail["To"], mail["Subject"] = self.sender, to, subject
         mail.set_content(body)
-        with smtplib.SMTP(self.smtp.host, self.smtp.port, timeout=15) as client:
-            if self.smtp.starttls:
+        with smtplib.SMTP(smtp.host, smtp.port, timeout=15) as client:
+            if smtp.starttls:
                 client.starttls()
-            if self.smtp.user:
-                client.login(self.smtp.user, self.smtp.password or "")
+            if smtp.user:
+                client.login(smtp.user, smtp.password or "")
             client.send_message(mail)
 
 

@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
+from typing import cast
 
-from sqlalchemy import event, text
+from sqlalchemy import ClauseElement, event, text
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
 from sqlalchemy.sql.util import find_tables
 
@@ -77,7 +78,8 @@ def _touches_tenant_model(state: ORMExecuteState) -> bool:
     if any(issubclass(m.class_, TenantOwned) for m in state.all_mappers):
         return True
     # select_from(), joins and subqueries name tables without making their mappers "all_mappers"
-    tables = find_tables(state.statement, include_aliases=True, include_joins=True)
+    # (the statement is typed Executable, but whatever the ORM executes is a ClauseElement)
+    tables = find_tables(cast(ClauseElement, state.statement), include_aliases=True, include_joins=True)
     return any(getattr(t, "name", None) in _tenant_tables() for t in tables)
 
 

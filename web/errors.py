@@ -67,7 +67,8 @@ def init_errors(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):
-        return error_response(400, gettext("The form expired or was sent from elsewhere. Reload the page and try again."))
+        return error_response(400,
+                              gettext("The form expired or was sent from elsewhere. Reload the page and try again."))
 
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):

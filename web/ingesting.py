@@ -187,7 +187,8 @@ def _store(source: IngestSource, parsed: ParseResult, received_at) -> IngestOutc
     return outcome
 
 
-def receive(secret: str | None, parse: Callable[[ParseContext], ParseResult], precision: str | None = None) -> IngestAnswer:
+def receive(secret: str | None, parse: Callable[[ParseContext], ParseResult],
+            precision: str | None = None) -> IngestAnswer:
     """Authenticate, parse and store one ingest request; a 2xx answer means committed."""
     received_at = utcnow()
     source = device_source(secret)

@@ -35,7 +35,8 @@ def upgrade() -> None:
     op.create_table(
         "devices",
         sa.Column("id", BigId, primary_key=True),
-        sa.Column("tenant_id", BigId, sa.ForeignKey("tenants.id", ondelete="CASCADE", name="fk_devices_tenant_id_tenants"), nullable=False),
+        sa.Column("tenant_id", BigId, sa.ForeignKey("tenants.id", ondelete="CASCADE",
+                                                    name="fk_devices_tenant_id_tenants"), nullable=False),
         sa.Column("name", sa.String(100), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("site", sa.String(100), nullable=False),
@@ -58,9 +59,11 @@ def upgrade() -> None:
     op.create_table(
         "device_credentials",
         sa.Column("id", BigId, primary_key=True),
-        sa.Column("tenant_id", BigId, sa.ForeignKey("tenants.id", ondelete="CASCADE", name="fk_device_credentials_tenant_id_tenants"), nullable=False),
+        sa.Column("tenant_id", BigId, sa.ForeignKey("tenants.id", ondelete="CASCADE",
+                                                    name="fk_device_credentials_tenant_id_tenants"), nullable=False),
         sa.Column("kind", sa.String(10), nullable=False),
-        sa.Column("device_id", BigId, sa.ForeignKey("devices.id", ondelete="CASCADE", name="fk_device_credentials_device_id_devices"), nullable=True),
+        sa.Column("device_id", BigId, sa.ForeignKey("devices.id", ondelete="CASCADE",
+                                                    name="fk_device_credentials_device_id_devices"), nullable=True),
         sa.Column("name", sa.String(100), nullable=False),
         sa.Column("secret_hash", sa.String(64), nullable=False),
         sa.Column("created_at", tenants.db.UTCDateTime(timezone=True), nullable=False),
@@ -84,7 +87,8 @@ def _create_readings() -> None:
         return
     op.create_table(
         "readings",
-        sa.Column("tenant_id", BigId, sa.ForeignKey("tenants.id", ondelete="CASCADE", name="fk_readings_tenant_id_tenants"), nullable=False),
+        sa.Column("tenant_id", BigId, sa.ForeignKey("tenants.id", ondelete="CASCADE",
+                                                    name="fk_readings_tenant_id_tenants"), nullable=False),
         sa.Column("device_id", BigId, nullable=False),
         sa.Column("ts", tenants.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("received_at", tenants.db.UTCDateTime(timezone=True), nullable=False),

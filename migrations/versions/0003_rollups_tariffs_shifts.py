@@ -25,7 +25,8 @@ def upgrade() -> None:
     sa.Column('first_ts', tenants.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_ts', tenants.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_rollup_dirty_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_rollup_dirty_tenant_id_tenants'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rollup_dirty'))
     )
     with op.batch_alter_table('rollup_dirty', schema=None) as batch_op:
@@ -37,7 +38,8 @@ def upgrade() -> None:
     sa.Column('start', sa.String(length=5), nullable=False),
     sa.Column('end', sa.String(length=5), nullable=False),
     sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_shifts_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_shifts_tenant_id_tenants'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_shifts'))
     )
     with op.batch_alter_table('shifts', schema=None) as batch_op:
@@ -49,7 +51,8 @@ def upgrade() -> None:
     sa.Column('bands', sa.JSON(), nullable=False),
     sa.Column('updated_at', tenants.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_tariffs_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_tariffs_tenant_id_tenants'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tariffs'))
     )
     with op.batch_alter_table('tariffs', schema=None) as batch_op:
@@ -69,8 +72,10 @@ def upgrade() -> None:
     sa.Column('avg_power_w', sa.Float(), nullable=True),
     sa.Column('samples', sa.Integer(), nullable=False),
     sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.ForeignKeyConstraint(['tenant_id', 'device_id'], ['devices.tenant_id', 'devices.id'], name=op.f('fk_rollups_tenant_id_devices'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_rollups_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id', 'device_id'], ['devices.tenant_id', 'devices.id'],
+                            name=op.f('fk_rollups_tenant_id_devices'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_rollups_tenant_id_tenants'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('tenant_id', 'device_id', 'bucket_start', name=op.f('pk_rollups'))
     )
     for table in TENANT_TABLES:

@@ -1,5 +1,6 @@
 """billing: the price book, the usage ledger, invoices and their lines, billing notices and accounts
-(tenant-owned), devices.active_since, partner revenue entries, payouts, provider events and the invoice number counter (platform)
+(tenant-owned), devices.active_since, partner revenue entries, payouts, provider events and the invoice number
+counter (platform)
 
 Revision ID: 0009
 Revises: 0008
@@ -50,7 +51,8 @@ def upgrade() -> None:
     sa.Column('card_summary', sa.String(length=60), nullable=False),
     sa.Column('updated_at', tenants.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_billing_accounts_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_billing_accounts_tenant_id_tenants'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_billing_accounts')),
     sa.UniqueConstraint('tenant_id', name=op.f('uq_billing_accounts_tenant_id'))
     )
@@ -64,7 +66,8 @@ def upgrade() -> None:
     sa.Column('mailed_at', tenants.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('dismissed_at', tenants.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_billing_notices_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_billing_notices_tenant_id_tenants'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_billing_notices')),
     sa.UniqueConstraint('tenant_id', 'key', name=op.f('uq_billing_notices_tenant_id_key'))
     )
@@ -94,7 +97,8 @@ def upgrade() -> None:
     sa.Column('paid_at', tenants.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('voided_at', tenants.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_invoices_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_invoices_tenant_id_tenants'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invoices')),
     sa.UniqueConstraint('number', name=op.f('uq_invoices_number')),
     sa.UniqueConstraint('tenant_id', 'period_start', name=op.f('uq_invoices_tenant_id_period_start'))
@@ -111,9 +115,11 @@ def upgrade() -> None:
     sa.Column('reference', sa.Text(), nullable=False),
     sa.Column('created_at', tenants.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('paid_at', tenants.db.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_payouts_partner_id_partners'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_payouts_partner_id_partners'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_payouts')),
-    sa.UniqueConstraint('partner_id', 'period_start', 'currency', name=op.f('uq_payouts_partner_id_period_start_currency'))
+    sa.UniqueConstraint('partner_id', 'period_start', 'currency',
+                        name=op.f('uq_payouts_partner_id_period_start_currency'))
     )
     op.create_table('invoice_lines',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -128,10 +134,14 @@ def upgrade() -> None:
     sa.Column('unit_price_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('amount_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_invoice_lines_invoice_id_invoices'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['module_id'], ['modules.id'], name=op.f('fk_invoice_lines_module_id_modules'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_invoice_lines_partner_id_partners'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_invoice_lines_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_invoice_lines_invoice_id_invoices'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['module_id'], ['modules.id'], name=op.f('fk_invoice_lines_module_id_modules'),
+                            ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_invoice_lines_partner_id_partners'),
+                            ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_invoice_lines_tenant_id_tenants'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invoice_lines'))
     )
     with op.batch_alter_table('invoice_lines', schema=None) as batch_op:
@@ -149,14 +159,18 @@ def upgrade() -> None:
     sa.Column('commission_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('net_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('created_at', tenants.db.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['module_id'], ['modules.id'], name=op.f('fk_revenue_entries_module_id_modules'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_revenue_entries_partner_id_partners'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_revenue_entries_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['module_id'], ['modules.id'], name=op.f('fk_revenue_entries_module_id_modules'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_revenue_entries_partner_id_partners'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_revenue_entries_tenant_id_tenants'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_revenue_entries')),
     sa.UniqueConstraint('invoice_id', 'module_id', name=op.f('uq_revenue_entries_invoice_id_module_id'))
     )
     with op.batch_alter_table('revenue_entries', schema=None) as batch_op:
-        batch_op.create_index('ix_revenue_entries_partner_id_period_start', ['partner_id', 'period_start'], unique=False)
+        batch_op.create_index('ix_revenue_entries_partner_id_period_start', ['partner_id', 'period_start'],
+                              unique=False)
 
     op.create_table('usage_records',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -174,11 +188,16 @@ def upgrade() -> None:
     sa.Column('invoice_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('created_at', tenants.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.ForeignKeyConstraint(['installation_id'], ['installations.id'], name=op.f('fk_usage_records_installation_id_installations'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_usage_records_invoice_id_invoices'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['module_id'], ['modules.id'], name=op.f('fk_usage_records_module_id_modules'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_usage_records_partner_id_partners'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_usage_records_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['installation_id'], ['installations.id'],
+                            name=op.f('fk_usage_records_installation_id_installations'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_usage_records_invoice_id_invoices'),
+                            ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['module_id'], ['modules.id'], name=op.f('fk_usage_records_module_id_modules'),
+                            ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_usage_records_partner_id_partners'),
+                            ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_usage_records_tenant_id_tenants'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_usage_records')),
     sa.UniqueConstraint('tenant_id', 'idempotency_key', name=op.f('uq_usage_records_tenant_id_idempotency_key'))
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from .intervals import Interval, iter_intervals, normalize
@@ -60,7 +60,7 @@ class _Sums:
             lo = a if a > qs else qs
             self.energy[k] += density * ((b if b < qe else qe) - lo)
             held = (hold if hold < qe else qe) - lo
-            if state != UNKNOWN and held > 0:
+            if state != UNKNOWN and power is not None and held > 0:  # (power is None only when UNKNOWN)
                 self.state_s[state][k] += held
                 self.state_wh[state][k] += density * held
                 self.power_s[k] += power * held
@@ -77,7 +77,7 @@ class _Sums:
                 self.samples[int((ts[i] - self.w0) // QUARTER_S)] += 1
 
 
-def _bucket(sums: _Sums, k: int, zone: ZoneInfo, price: float | None) -> Bucket:
+def _bucket(sums: _Sums, k: int, zone: tzinfo, price: float | None) -> Bucket:
     start = sums.w0 + k * QUARTER_S
     run, idle, off = (s[k] for s in sums.state_s)
     run_wh, idle_wh, off_wh = (s[k] for s in sums.state_wh)

@@ -5,6 +5,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 
@@ -60,7 +61,7 @@ class ShiftCalendar:
     @classmethod
     def of(cls, shifts: Iterable[Shift | tuple[int, str, str]]) -> ShiftCalendar:
         """A calendar from (weekday, "HH:MM", "HH:MM") tuples or Shifts."""
-        return cls(tuple(shifts))
+        return cls(cast(tuple[Shift, ...], tuple(shifts)))  # __post_init__ turns the tuples into Shifts
 
     def planned_spans(self, zone: ZoneInfo, start_ts: float, end_ts: float
                       ) -> list[tuple[float, float]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from .model import QUARTER_S
@@ -61,7 +62,8 @@ class Tariff:
     @classmethod
     def time_of_use(cls, default_price: float, bands: Iterable[BandLike]) -> Tariff:
         """A tariff from (weekdays|None, start_hour, end_hour, price) bands."""
-        return cls(price_per_kwh=default_price, bands=tuple(bands))
+        # tuples are welcome: __post_init__ turns every band into a Band
+        return cls(price_per_kwh=default_price, bands=cast(tuple[Band, ...], tuple(bands)))
 
     @property
     def is_flat(self) -> bool:

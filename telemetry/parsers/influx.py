@@ -127,8 +127,9 @@ def _merge(group: Values, values: Values) -> None:
         if name in group and not (isinstance(value, list) and isinstance(group[name], list)):
             raise ItemError(f"{name} appears twice for the same device and time")
     for name, value in values.items():
-        if isinstance(value, list) and name in group:
-            group[name] = [*group[name], *value]
+        known = group.get(name)  # when value is a list, so is a value already there (checked above)
+        if isinstance(value, list) and isinstance(known, list):
+            group[name] = [*known, *value]
         else:
             group[name] = value
 

@@ -82,7 +82,8 @@ def test_a_late_reading_in_a_stored_day_shows_at_once(client, db, plant):
     after = _series(client, plant, first, last)
     assert after[1]["energy_wh"] == pytest.approx(before[1]["energy_wh"] + 3000, rel=1e-6)
     assert after[1]["running_s"] == pytest.approx(before[1]["running_s"] + 3600, abs=1e-6)
-    assert [a["energy_wh"] for i, a in enumerate(after) if i != 1] == [b["energy_wh"] for i, b in enumerate(before) if i != 1]
+    assert ([a["energy_wh"] for i, a in enumerate(after) if i != 1]
+            == [b["energy_wh"] for i, b in enumerate(before) if i != 1])
 
 
 def test_tariff_shift_and_threshold_changes_are_never_served_stale(client, db, plant):

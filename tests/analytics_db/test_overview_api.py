@@ -14,7 +14,8 @@ def factory(db, make_account):
     with db.session() as session, tenant_context(account.tenant_id):
         tokens = {}
         for name in ("lathe", "press", "quiet"):
-            _device, tokens[name] = registry.create_device(session, {"name": name, "off_below_w": 10, "run_above_w": 1000})
+            _device, tokens[name] = registry.create_device(session, {"name": name, "off_below_w": 10,
+                                                                     "run_above_w": 1000})
         _key, api_key = apikeys.create_key(session, "o")
         session.flush()
     return tokens, {"Authorization": f"Bearer {api_key}"}
@@ -22,7 +23,8 @@ def factory(db, make_account):
 
 def _post(client, token, start, powers, step=60):
     readings = [{"ts": (start + timedelta(seconds=step * i)).isoformat(), "power_w": p} for i, p in enumerate(powers)]
-    assert client.post("/api/v1/readings", json=readings, headers={"Authorization": f"Bearer {token}"}).status_code == 202
+    assert client.post("/api/v1/readings", json=readings,
+                       headers={"Authorization": f"Bearer {token}"}).status_code == 202
 
 
 def test_overview_shows_state_since_and_todays_energy(client, factory):
@@ -40,7 +42,8 @@ def test_overview_shows_state_since_and_todays_energy(client, factory):
     assert by_name["quiet"]["state"] == "unknown" and by_name["quiet"]["energy_wh"] == 0
     assert [m["name"] for m in body["machines"]][:2] == ["lathe", "press"], "idle needs attention before running"
     lathe = by_name["lathe"]
-    assert lathe["idle_waste_wh"] > 0 and lathe["idle_waste_cost"] == pytest.approx(lathe["idle_waste_wh"] / 1000 * 8, rel=1e-4)
+    assert lathe["idle_waste_wh"] > 0 and lathe["idle_waste_cost"] == pytest.approx(
+        lathe["idle_waste_wh"] / 1000 * 8, rel=1e-4)
     assert body["totals"]["energy_wh"] == pytest.approx(sum(m["energy_wh"] for m in body["machines"]))
 
 

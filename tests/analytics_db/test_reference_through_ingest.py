@@ -36,7 +36,8 @@ def reference_device(db, client, make_account):
         _key, api_key = apikeys.create_key(session, "reference")
         session.flush()
     headers = {"Authorization": f"Bearer {api_key}"}
-    assert client.put("/api/v1/tariff", json={"price_per_kwh": settings["price_per_kwh"]}, headers=headers).status_code == 200
+    assert client.put("/api/v1/tariff", json={"price_per_kwh": settings["price_per_kwh"]},
+                      headers=headers).status_code == 200
     return device.id, token, headers, account.tenant_id
 
 
@@ -63,7 +64,8 @@ def _assert_days(client, device_id: int, headers: dict) -> None:
         for name in DURATIONS:
             assert abs(got[name] - want[name]) <= 1.0, (want["day"], name, got[name], want[name])
         for name in AMOUNTS:
-            assert abs(got[name] - want[name]) <= max(abs(want[name]) * 0.001, 0.01), (want["day"], name, got[name], want[name])
+            assert abs(got[name] - want[name]) <= max(abs(want[name]) * 0.001, 0.01), (
+                want["day"], name, got[name], want[name])
 
 
 @pytest.mark.parametrize("order", ["shuffled", "reversed"])

@@ -64,7 +64,8 @@ def test_many_devices_settle_to_what_all_their_readings_give(db, fleet):
         settle_devices(session, devices, now)
         assert session.scalars(select(DirtyWindow.device_id)).all() == []
         for device in devices:
-            stored = {q.start.timestamp(): q for q in stored_quarters(session, device.id, START, START + timedelta(hours=3))}
+            stored = {q.start.timestamp(): q
+                      for q in stored_quarters(session, device.id, START, START + timedelta(hours=3))}
             for q in expected[device.id]:
                 got = stored.get(q.start.timestamp())
                 if got is None:
@@ -84,7 +85,7 @@ def test_a_fixed_few_statements_for_a_chunk_of_devices(db, fleet):
             for device in devices:
                 _store(session, tenant_id, device, _readings(device.id + size)[:20])
             statements = []
-            listener = lambda *args: statements.append(args[2])  # noqa: E731
+            listener = lambda *args, statements=statements: statements.append(args[2])  # noqa: E731
             event.listen(session.get_bind(), "before_cursor_execute", listener)
             try:
                 settle_devices(session, devices, START + timedelta(days=1))

@@ -80,7 +80,8 @@ def pattern_history(pattern: list[tuple[int, float, float]], start: datetime, en
     readings, energy, moment = [], 5000.0, start
     while moment < end:
         offset = (moment - start).total_seconds() % cycle
-        for minutes, mean, spread in pattern:
+        for period in pattern:  # the period the moment falls in; its mean and spread are used after the break
+            minutes, mean, spread = period
             if offset < minutes * 60:
                 break
             offset -= minutes * 60

@@ -39,7 +39,8 @@ def test_owner_applies_the_advice_with_the_csrf_header(client_as, plant, bimodal
     advice = owner.get(f"/api/v1/devices/{device_id}/advice").get_json()
     refused = owner.patch(f"/api/v1/devices/{device_id}", json=advice["apply"])
     assert refused.status_code == 400 and "X-CSRFToken" in refused.get_json()["error"]
-    applied = owner.patch(f"/api/v1/devices/{device_id}", json=advice["apply"], headers={"X-CSRFToken": csrf_token(owner)})
+    applied = owner.patch(f"/api/v1/devices/{device_id}", json=advice["apply"],
+                          headers={"X-CSRFToken": csrf_token(owner)})
     assert applied.status_code == 200, applied.get_json()
     assert applied.get_json()["run_above_w"] == advice["run_above_w"]
     again = owner.get(f"/api/v1/devices/{device_id}/advice").get_json()
@@ -69,7 +70,8 @@ def test_too_little_data_answers_with_a_clear_reason(client, client_as, plant):
 
 def test_readings_older_than_7_days_are_not_used(client, client_as, plant):
     end = minute_floor(datetime.now(UTC)) - timedelta(days=8)
-    post_readings(client, plant.tokens["Press 2"], machine_history([OFF, RUN], end - timedelta(days=1), end, step_s=300))
+    post_readings(client, plant.tokens["Press 2"],
+                  machine_history([OFF, RUN], end - timedelta(days=1), end, step_s=300))
     body = client_as(plant.owner_email).get(f"/api/v1/devices/{plant.devices['Press 2']}/advice").get_json()
     assert body["samples"] == 0 and body["reason_code"] == "too_few_samples"
 

@@ -205,8 +205,10 @@ def test_overview_and_machine_page(clock, live_server, factory_floor, page, new_
     screenshot(page, "machine-desktop")
 
     page.locator("[data-apply]").click()
-    page.wait_for_function("() => document.querySelector('[data-a=message]').textContent.startsWith('Thresholds saved')")
+    page.wait_for_function("() => document.querySelector('[data-a=message]').textContent"
+                           ".startsWith('Thresholds saved')")
     device = _api(page, f"/api/v1/devices/{lathe_id}")
-    assert (device["off_below_w"], device["run_above_w"]) == (advice["apply"]["off_below_w"], advice["apply"]["run_above_w"])
+    assert (device["off_below_w"], device["run_above_w"]) == (advice["apply"]["off_below_w"],
+                                                              advice["apply"]["run_above_w"])
     assert page.locator("[data-apply]").is_hidden()
     assert console_errors == [], "\n".join(console_errors)

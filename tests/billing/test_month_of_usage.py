@@ -47,7 +47,8 @@ class World:
         self.days: dict[int, set[date]] = defaultdict(set)        # device -> local days with readings
         self.device_tenant: dict[int, str] = {}
         self.active_from: dict[int, date | None] = {}             # device -> first billable local day
-        self.installed: dict[str, list[tuple[int, list[int], date]]] = defaultdict(list)  # tenant -> (module, devices, from)
+        # tenant -> (module, devices, from)
+        self.installed: dict[str, list[tuple[int, list[int], date]]] = defaultdict(list)
 
 
 def _company(db, world: World, name: str, zone: str, currency: str, country: str) -> int:
@@ -112,9 +113,11 @@ def world(db):
         session.flush()
         for currency in ("EUR", "CNY"):
             set_prices(session, admin, currency, PRICES[currency][0], PRICES[currency][1], 2000)
-        per_day = publish_module(session, {**copy.deepcopy(UNIT_MANIFEST), "slug": "machine-days", "name": "Machine Days",
+        per_day = publish_module(session, {**copy.deepcopy(UNIT_MANIFEST), "slug": "machine-days",
+                                           "name": "Machine Days",
                                            "pricing": {"model": "device_day", "prices": PER_DEVICE_DAY}})
-        per_unit = publish_module(session, {**copy.deepcopy(UNIT_MANIFEST), "slug": "unit-reports", "name": "Unit Reports",
+        per_unit = publish_module(session, {**copy.deepcopy(UNIT_MANIFEST), "slug": "unit-reports",
+                                            "name": "Unit Reports",
                                             "pricing": {"model": "unit", "unit_name": "report", "prices": PER_UNIT}},
                                   partner_email="dev@other-partner.test")
         world.modules = (per_day.id, per_unit.id)
@@ -194,7 +197,8 @@ def test_a_month_of_usage_gives_exactly_the_expected_invoices(db, world):
     alpha_saw = _machine(db, world, "Alpha", "Saw", OCTOBER, 8, 0, pending=True)
     beta_mill = _machine(db, world, "Beta", "Mill", OCTOBER, 0, 30)  # 00:30 Shanghai: the day before in UTC
     _machine(db, world, "Beta", "Gateway child", OCTOBER, 1, 0, pending=True)
-    gamma = [_machine(db, world, "Gamma", f"Press {n}", OCTOBER, 21, 0) for n in range(3)]  # 21:00 NY: next day UTC
+    for n in range(3):
+        _machine(db, world, "Gamma", f"Press {n}", OCTOBER, 21, 0)  # 21:00 NY: next day UTC
 
     per_day, per_unit = world.modules
     _install(db, world, "Alpha", per_day, [alpha_lathe, alpha_press], at(date(2026, 10, 5), 10, 0, "Europe/Berlin"))
@@ -233,8 +237,8 @@ def test_a_month_of_usage_gives_exactly_the_expected_invoices(db, world):
     before = {c: _invoices(db, world, c) for c in ("Alpha", "Beta", "Gamma")}
     _twice_at_once(db, at(date(2026, 11, 2), 7, 0, "UTC"))
     after = {c: _invoices(db, world, c) for c in ("Alpha", "Beta", "Gamma")}
-    assert {c: {p: (i.number, i.total_minor, l) for p, (i, l) in v.items()} for c, v in before.items()} == \
-           {c: {p: (i.number, i.total_minor, l) for p, (i, l) in v.items()} for c, v in after.items()}
+    assert {c: {p: (i.number, i.total_minor, rows) for p, (i, rows) in v.items()} for c, v in before.items()} == \
+           {c: {p: (i.number, i.total_minor, rows) for p, (i, rows) in v.items()} for c, v in after.items()}
 
     # a reading arrives late for an invoiced day: billed on the next invoice, naming the day
     late_day = date(2026, 10, 15)

@@ -39,7 +39,7 @@ def zh_nav_labels() -> dict[str, str]:
             message = f"scripts/i18n.sh compile failed: {result.stdout}{result.stderr}"
             if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
                 pytest.fail(message, pytrace=False)
-            warnings.warn(message)
+            warnings.warn(message, stacklevel=2)
     if not MO.exists():
         return {}
     with MO.open("rb") as handle:
@@ -151,7 +151,7 @@ def test_signup_verify_login_invite_and_switch_language(zh_nav_labels, live_serv
     expect(member).to_have_url(url("/"))
     expect(member.locator("html")).to_have_attribute("lang", "zh-Hans")
     expect(footer.locator("select[name=language]")).to_have_value("zh_Hans")
-    for msgid, chinese in zh_nav_labels.items():
+    for _msgid, chinese in zh_nav_labels.items():
         expect(member_nav.get_by_role("link", name=chinese, exact=True)).to_be_visible()
     if zh_nav_labels:
         assert re.search(r"[\u4e00-\u9fff]", member_nav.inner_text()), member_nav.inner_text()

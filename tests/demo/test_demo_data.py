@@ -23,7 +23,8 @@ RATED = {m.name: m.rated_w for m in MACHINES}
 
 def _local_days(now: datetime, days: int) -> tuple[str, str]:
     """The first local day fully inside the history and today, as API `from`/`to`."""
-    return (now.astimezone(BERLIN) - timedelta(days=days - 1)).date().isoformat(), now.astimezone(BERLIN).date().isoformat()
+    return ((now.astimezone(BERLIN) - timedelta(days=days - 1)).date().isoformat(),
+            now.astimezone(BERLIN).date().isoformat())
 
 
 def _daily_energy(client, headers, device_id: int, start: str, end: str) -> list[float]:
@@ -124,7 +125,8 @@ def test_the_remembering_schedule_changes_no_reading():
     start = datetime(2026, 3, 27, 12, 0, tzinfo=UTC)  # over the switch to summer time
     for machine in MACHINES:
         plain = simulate(machine.profile, start, 60, device=machine.name, schedule=machine.schedule(BERLIN))
-        fast = simulate(machine.profile, start, 60, device=machine.name, schedule=_Remembering(machine.schedule(BERLIN)))
+        fast = simulate(machine.profile, start, 60, device=machine.name,
+                        schedule=_Remembering(machine.schedule(BERLIN)))
         assert list(itertools.islice(plain, 4 * PER_DAY)) == list(itertools.islice(fast, 4 * PER_DAY))
 
 

@@ -142,9 +142,11 @@ def _emonhub(client, text):
     compressed = zlib.compress(data_string.encode())
     url = settings["url"] + f"/input/bulk.json?sentat={int(time.time())}"
     if len(compressed) < len(data_string):
-        answer = client.post(_path(url + "&cb=1"), data=compressed, headers={"Authorization": "Bearer " + settings["apikey"]})
+        answer = client.post(_path(url + "&cb=1"), data=compressed,
+                             headers={"Authorization": "Bearer " + settings["apikey"]})
     else:
-        answer = client.post(_path(url), data={"data": data_string}, headers={"Authorization": "Bearer " + settings["apikey"]})
+        answer = client.post(_path(url), data={"data": data_string},
+                             headers={"Authorization": "Bearer " + settings["apikey"]})
     return answer.status_code == 200 and answer.get_data(as_text=True) == "ok"
 
 

@@ -93,7 +93,8 @@ def test_failures_of_every_kind_add_up_per_address(client, secrets):
 def test_emoncms_and_influx_answers_keep_their_shapes_when_refused(client, secrets):
     for _ in range(LIMIT):
         _calls(client, "device", WRONG)
-    emoncms = client.get(f"/input/post?node=x&fulljson={{}}&apikey={WRONG}", environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    emoncms = client.get(f"/input/post?node=x&fulljson={{}}&apikey={WRONG}",
+                         environ_base={"REMOTE_ADDR": "203.0.113.7"})
     assert emoncms.status_code == 429 and emoncms.get_json()["success"] is False and emoncms.headers["Retry-After"]
     influx = client.post("/write?db=x", data="power value=1", headers={"Authorization": f"Token {WRONG}"},
                          environ_base={"REMOTE_ADDR": "203.0.113.7"})

@@ -257,7 +257,8 @@ def test_other_tenant_gets_404(app, db, client, make_account, test_db, rule, end
                            headers=headers)
     assert response.status_code == 404, (method, path, response.status_code, response.get_data(as_text=True)[:300])
     if path.startswith("/api/"):
-        keyed = app.test_client().open(path, method=method, json={}, headers={"Authorization": f"Bearer {attacker_key}"})
+        keyed = app.test_client().open(path, method=method, json={},
+                                       headers={"Authorization": f"Bearer {attacker_key}"})
         assert keyed.status_code == 404, (method, path, "API key", keyed.status_code)
     assert _victim_rows(test_db, victim.tenant_id) == before, "another tenant's request changed this tenant's data"
 

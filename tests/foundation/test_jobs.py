@@ -80,7 +80,8 @@ def test_settle_job_rolls_up_what_ingest_marked(db, client, make_account):
         _device, token = registry.create_device(session, {"name": "m"})
         session.flush()
     readings = [{"ts": 1777881600 + 60 * i, "power_w": 500} for i in range(30)]
-    assert client.post("/api/v1/readings", json=readings, headers={"Authorization": f"Bearer {token}"}).status_code == 202
+    assert client.post("/api/v1/readings", json=readings,
+                       headers={"Authorization": f"Bearer {token}"}).status_code == 202
     assert settle_rollups(db) > 0
     assert settle_rollups(db) == 0, "nothing left to do: safe to re-run"
     with db.session() as session, tenant_context(account.tenant_id):

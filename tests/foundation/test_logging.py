@@ -38,7 +38,8 @@ def test_gunicorn_access_log_masks_the_token():
 
     class Request:
         headers = ()
-        method, uri, path, query, version = "GET", f"/api/v1/d/{TOKEN}?apikey={TOKEN}", f"/api/v1/d/{TOKEN}", f"apikey={TOKEN}", (1, 1)
+        method, uri, path, query, version = ("GET", f"/api/v1/d/{TOKEN}?apikey={TOKEN}", f"/api/v1/d/{TOKEN}",
+                                             f"apikey={TOKEN}", (1, 1))
 
     from datetime import timedelta
     environ = {"REQUEST_METHOD": "GET", "RAW_URI": Request.uri, "PATH_INFO": Request.path,

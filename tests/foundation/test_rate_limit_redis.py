@@ -33,7 +33,8 @@ def test_login_limit_is_counted_in_redis_and_shared_between_apps(app_config, red
         statuses = []
         for index in range(12):
             client = (first if index % 2 else second).test_client()  # two "web processes"
-            statuses.append(post_form(client, "/login", {"email": "x@y.test", "password": "wrong-password"}).status_code)
+            statuses.append(post_form(client, "/login",
+                                      {"email": "x@y.test", "password": "wrong-password"}).status_code)
         assert statuses[:10] == [401] * 10
         assert statuses[10:] == [429, 429]
         assert any(redis_client.scan_iter(f"*{prefix}*")), "the counters live in Redis"

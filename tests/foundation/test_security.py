@@ -9,7 +9,8 @@ from tests.conftest import PASSWORD, csrf_token, login, post_form
 # Blueprints whose POST routes are not browser forms: they authenticate with an API key or a device
 # credential and read no cookies (DESIGN.md). A new machine-facing blueprint must be added here on
 # purpose; every other POST route is checked, and no other blueprint may be CSRF-exempt.
-NON_FORM_BLUEPRINTS = {"api_v1", "api_partner", "billing_webhooks", "ingest", "ingest_emoncms", "ingest_influx"}  # tokens or signatures, not cookies
+NON_FORM_BLUEPRINTS = {"api_v1", "api_partner", "billing_webhooks", "ingest", "ingest_emoncms",
+                       "ingest_influx"}  # tokens or signatures, not cookies
 CSRF_FIELD = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+(")')
 
 

@@ -61,7 +61,8 @@ def test_rotate_revokes_the_old_token(api, client):
     device = api("POST", "/api/v1/devices", json={"name": "Saw"}).get_json()
     new = api("POST", f"/api/v1/devices/{device['id']}/token").get_json()["token"]
     reading = {"ts": "2026-11-24T08:00:00Z", "power_w": 1}
-    assert client.post("/api/v1/readings", json=reading, headers={"Authorization": f"Bearer {device['token']}"}).status_code == 401
+    assert client.post("/api/v1/readings", json=reading,
+                       headers={"Authorization": f"Bearer {device['token']}"}).status_code == 401
     assert client.post("/api/v1/readings", json=reading, headers={"Authorization": f"Bearer {new}"}).status_code == 202
 
 
@@ -91,7 +92,8 @@ def test_reject_deletes_a_pending_device_and_its_readings(api, client):
 def test_retired_device_token_stops_working(api, client):
     device = api("POST", "/api/v1/devices", json={"name": "Old drill"}).get_json()
     assert api("POST", f"/api/v1/devices/{device['id']}/retire").get_json()["status"] == "retired"
-    response = client.post("/api/v1/readings", json={"power_w": 1}, headers={"Authorization": f"Bearer {device['token']}"})
+    response = client.post("/api/v1/readings", json={"power_w": 1},
+                           headers={"Authorization": f"Bearer {device['token']}"})
     assert response.status_code == 401
 
 

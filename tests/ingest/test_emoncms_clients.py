@@ -109,7 +109,8 @@ def test_a_refused_batch_is_not_answered_ok(live_server, meter, now):
 def _esp8266_get(base_url: str, target: str) -> bytes:
     # ESP8266HTTPClient::GET after http.begin(client, host, port, path): its request line and headers
     return request_bytes("GET", target, [("Host", base_url[7:]), ("User-Agent", "ESP8266HTTPClient"),
-                                         ("Connection", "close"), ("Accept-Encoding", "identity;q=1,chunked;q=0.1,*;q=0")])
+                                         ("Connection", "close"),
+                                         ("Accept-Encoding", "identity;q=1,chunked;q=0.1,*;q=0")])
 
 
 def test_emonesp_current_firmware_gets_the_json_it_parses(live_server, db, meter, now):
@@ -130,7 +131,8 @@ def test_emonesp_2018_firmware_gets_exactly_ok(live_server, db, meter, now):
     # "}&node=" + "&apikey=", unencoded; over HTTP success is `result == "ok"`, else a reboot after 30 failures
     with tenant_context(meter.tenant_id), db.session() as session:
         registry.update_device(session, meter.device_id, {"input_map": {"CT1": "power_w", "VRMS": "voltage_v"}})
-    target = f"/input/post.json?json={{CT1:1520,VRMS:230.1,psent:5,psuccess:4,freeram:21000}}&node=emonesp&apikey={meter.token}"
+    target = (f"/input/post.json?json={{CT1:1520,VRMS:230.1,psent:5,psuccess:4,freeram:21000}}&node=emonesp"
+              f"&apikey={meter.token}")
     answer = send_raw(live_server.url, _esp8266_get(live_server.url, target))
     assert answer.status == 200 and answer.body == b"ok"
     assert answer.status_line == "HTTP/1.1 200 OK", "over HTTPS the 2018 firmware checks only this line"

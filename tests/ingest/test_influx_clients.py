@@ -91,7 +91,8 @@ def test_query_needs_a_key_and_answers_other_statements_in_influx_shape(live_ser
                           data={"q": 'CREATE DATABASE "telegraf"; SELECT * FROM power'})
     assert mixed.status_code == 200
     results = mixed.json()["results"]
-    assert results[0] == {"statement_id": 0} and results[1]["statement_id"] == 1 and "CREATE DATABASE" in results[1]["error"]
+    assert (results[0] == {"statement_id": 0} and results[1]["statement_id"] == 1
+            and "CREATE DATABASE" in results[1]["error"])
     empty = requests.post(live_server("/query"), auth=("u", meter.token), data={"q": " "}, timeout=10)
     assert empty.status_code == 400 and empty.json() == {"error": 'missing required parameter "q"'}
 
@@ -151,16 +152,20 @@ def test_telegraf_v2_output_writes_gzip_chunked_and_splits_on_413(live_server, d
 
 # --- Tasmota (C, ESP32 builds with USE_INFLUXDB) ---------------------------------------------------
 
-STATUS_LINES = ("uptimesec,device=tasmota_A1,sensor=device value={uptime}\nheap,device=tasmota_A1,sensor=device value=29\n"
+STATUS_LINES = ("uptimesec,device=tasmota_A1,sensor=device value={uptime}\n"
+                "heap,device=tasmota_A1,sensor=device value=29\n"
                 "sleep,device=tasmota_A1,sensor=device value=50\nloadavg,device=tasmota_A1,sensor=device value=19\n"
                 "mqttcount,device=tasmota_A1,sensor=device value=1\npower1,device=tasmota_A1,sensor=device value=1\n"
                 "ap,device=tasmota_A1,sensor=wifi value=1\nchannel,device=tasmota_A1,sensor=wifi value=11\n"
                 "rssi,device=tasmota_A1,sensor=wifi value=100\nsignal,device=tasmota_A1,sensor=wifi value=-44\n"
                 "linkcount,device=tasmota_A1,sensor=wifi value=1")
 ENERGY_LINES = ("total,device=tasmota_A1,sensor=energy value={total:.3f}\n"
-                "yesterday,device=tasmota_A1,sensor=energy value=0.456\ntoday,device=tasmota_A1,sensor=energy value=0.123\n"
-                "power,device=tasmota_A1,sensor=energy value=3600\napparentpower,device=tasmota_A1,sensor=energy value=3650\n"
-                "reactivepower,device=tasmota_A1,sensor=energy value=600\nfactor,device=tasmota_A1,sensor=energy value=0.99\n"
+                "yesterday,device=tasmota_A1,sensor=energy value=0.456\n"
+                "today,device=tasmota_A1,sensor=energy value=0.123\n"
+                "power,device=tasmota_A1,sensor=energy value=3600\n"
+                "apparentpower,device=tasmota_A1,sensor=energy value=3650\n"
+                "reactivepower,device=tasmota_A1,sensor=energy value=600\n"
+                "factor,device=tasmota_A1,sensor=energy value=0.99\n"
                 "voltage,device=tasmota_A1,sensor=energy value=230\ncurrent,device=tasmota_A1,sensor=energy value=15.9")
 
 
@@ -183,7 +188,8 @@ def test_tasmota_status_lines_are_device_status_and_the_counter_stays_whole(live
         ("Host", live_server.url[7:]), ("User-Agent", "Tasmota/14.3.0 (ESP32-D0WD-V3)"), ("Connection", "keep-alive"),
         ("Accept-Encoding", "identity;q=1,chunked;q=0.1,*;q=0"), ("Accept", "application/json")]))
     assert checked.status == 200, "Tasmota never starts posting without a 200 here"
-    target = f"/write?db=meters&u=tasmota&p={meter.token}" if version == "v1" else "/api/v2/write?org=factory&bucket=meters"
+    target = (f"/write?db=meters&u=tasmota&p={meter.token}" if version == "v1"
+              else "/api/v2/write?org=factory&bucket=meters")
     for period in range(7):  # InfluxDbLoop: every IfxPeriod the state post, then the sensor post; 10 Wh a period
         status = _tasmota_post(live_server.url, target, meter.token, STATUS_LINES.format(uptime=1449 + 10 * period))
         assert status.status == 204, status.text

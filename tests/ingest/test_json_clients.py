@@ -57,7 +57,8 @@ def test_senml_package_pack_is_stored(live_server, db, meter, now):
         SenMLMeasurement(name="energy", unit="kWh", value=12.347, time=10),
     ], base=base)
     response = requests.post(live_server("/api/v1/senml"), data=json.dumps(document.to_json()), timeout=10,
-                             headers={"Authorization": f"Bearer {meter.token}", "Content-Type": "application/senml+json"})
+                             headers={"Authorization": f"Bearer {meter.token}",
+                                      "Content-Type": "application/senml+json"})
     assert response.status_code == 202, response.text
     rows = stored_readings(db, meter.tenant_id)
     assert [(r["ts"], r["power_w"], r["energy_wh"], r["voltage_v"]) for r in rows] == [

@@ -18,9 +18,11 @@ from telemetry.models import Device, Reading, ReadingBlock
 from telemetry.reading_blocks import StoredReading, decode_block, encode_block
 from tenants.models import Tenant
 from tenants.scoping import tenant_context
-from tests.analytics_db.test_reference_through_ingest import _post, _trace, reference_device  # noqa: F401
+from tests.analytics_db import test_reference_through_ingest as reference_trace
+from tests.analytics_db.test_reference_through_ingest import _post, _trace
 
 UTC = UTC
+reference_device = reference_trace.reference_device  # the fixture, shared with the reference tests
 AFTER_TRACE = datetime(2026, 4, 3, 12, 0, tzinfo=UTC)  # the trace ends 31 March: every day is packable
 DAYS = ("2026-03-28", "2026-03-31")
 
@@ -78,7 +80,8 @@ def _billed_days(db, tenant_id: int, device_id: int) -> list[date]:
         session.get(Device, device_id).active_since = datetime(2026, 3, 1, tzinfo=UTC)
         session.flush()
         zone = ZoneInfo(session.get(Tenant, tenant_id).timezone)
-        return [date(2026, 3, d) for d in range(25, 32) if active_devices(session, date(2026, 3, d), zone) == [device_id]]
+        return [date(2026, 3, d) for d in range(25, 32)
+                if active_devices(session, date(2026, 3, d), zone) == [device_id]]
 
 
 def test_late_readings_of_a_packed_day_land_merge_and_answer_the_same(db, client, clock, reference_device):

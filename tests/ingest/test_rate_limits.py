@@ -36,5 +36,6 @@ def test_emoncms_and_influx_answer_429_in_their_own_shape(limited_app_config, cl
         _post(client, meter.token, second)
     emon = client.get("/input/post", query_string={"node": "x", "fulljson": '{"power1": 1}', "apikey": meter.token})
     assert emon.status_code == 429 and emon.headers["Retry-After"] and emon.get_json()["success"] is False
-    influx = client.post("/api/v2/write", data=b"power,device=x value=1", headers={"Authorization": f"Token {meter.token}"})
+    influx = client.post("/api/v2/write", data=b"power,device=x value=1",
+                         headers={"Authorization": f"Token {meter.token}"})
     assert influx.status_code == 429 and influx.get_json()["code"] == "too many requests"

@@ -89,7 +89,8 @@ def _plant(client, db, account) -> list[int]:
         session.flush()
     for (device, token), idle_w in zip(made, (150.0, 300.0)):
         start = datetime.combine(yesterday, datetime.min.time(), BERLIN).replace(hour=7)
-        post_readings(client, token, [{"ts": iso(start + timedelta(minutes=m)), "power_w": 2000.0 if m < 180 else idle_w}
+        post_readings(client, token, [{"ts": iso(start + timedelta(minutes=m)),
+                                       "power_w": 2000.0 if m < 180 else idle_w}
                                       for m in range(0, 360)])
         ids.append(device.id)
     return ids
@@ -147,7 +148,8 @@ def test_the_sample_module_end_to_end(allow_private_webhooks, live_server, sampl
     api = requests.get(live_server.url + "/api/partner/v1/installation",
                        headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert api.status_code == 401
-    gone = requests.post(f"{sample_server.url}/installations/{installation_id}/run-report", json={}, headers=RUN, timeout=30)
+    gone = requests.post(f"{sample_server.url}/installations/{installation_id}/run-report", json={}, headers=RUN,
+                         timeout=30)
     assert gone.status_code == 409
     assert deliver_webhooks(db, sender) == 1
     assert sample.extensions["installations"].get(installation_id) is None

@@ -123,7 +123,8 @@ def test_browse_lists_published_modules_with_prices_in_plain_words(owner_client,
     for manifest in (REPORT, VIBRATION, ERP, YUAN_ONLY):
         publish(manifest)
     page = _html(owner_client.get("/marketplace/"))
-    names = [re.sub(r"<[^>]+>", "", n) for n in re.findall(r"<h2><a href=\"/marketplace/[a-z-]+\">(.*?)</a></h2>", page)]
+    names = [re.sub(r"<[^>]+>", "", n)
+             for n in re.findall(r"<h2><a href=\"/marketplace/[a-z-]+\">(.*?)</a></h2>", page)]
     assert names == ["ERP Bridge", "Idle Waste Report", "Vibration Watch", "Yuan Only"], "by name"
     assert "€0.05 per machine per day" in page and "€0.50 per report" in page and "€1.00 per day" in page
     assert "Not available in EUR" in page
@@ -230,7 +231,8 @@ def test_subscribe_creates_the_installation_and_queues_the_webhook(db, owner, ow
     response = _subscribe(owner_client, "idle-report", [machines["Press"]], cap="20.00")
     assert response.status_code == 302 and response.headers["Location"].endswith("/marketplace/idle-report")
     [installation] = _installations(db)
-    assert (installation.tenant_id, installation.module_id, installation.status) == (owner.tenant_id, module_id, "active")
+    assert ((installation.tenant_id, installation.module_id, installation.status)
+            == (owner.tenant_id, module_id, "active"))
     assert installation.device_ids == [machines["Press"]] and installation.monthly_cap_minor == 2000
     assert installation.scopes == REPORT["scopes"] and installation.installed_by_id == owner.user_id
     assert _deliveries(db) == [("installation.created", "pending", installation.id)]

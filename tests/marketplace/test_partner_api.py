@@ -81,7 +81,8 @@ def test_usage_is_counted_once_per_key_and_refused_past_the_cap(client, plant, d
     assert again.status_code == 200 and again.get_json()["id"] == first.get_json()["id"]
     clash = call(client, "POST", "/usage", plant["token"], json={"quantity": 2, "idempotency_key": "day-1"})
     assert clash.status_code == 409
-    assert call(client, "POST", "/usage", plant["token"], json={"quantity": 1, "idempotency_key": "day-2"}).status_code == 201
+    assert call(client, "POST", "/usage", plant["token"],
+                json={"quantity": 1, "idempotency_key": "day-2"}).status_code == 201
     refused = call(client, "POST", "/usage", plant["token"], json={"quantity": 1, "idempotency_key": "day-3"})
     assert refused.status_code == 402
     assert "cap" in refused.get_json()["error"] and "150" in refused.get_json()["error"]
@@ -145,7 +146,8 @@ def test_a_scope_not_granted_is_403(client, db, make_account):
 def test_bad_tokens_suspension_and_unsubscribe(client, plant, db):
     assert client.get("/api/partner/v1/installation").status_code == 401
     assert call(client, "GET", "/installation", "dfi_not-a-token").status_code == 401
-    assert call(client, "GET", "/installation", plant["api_key"]).status_code == 401  # a tenant key is not a partner token
+    # a tenant key is not a partner token
+    assert call(client, "GET", "/installation", plant["api_key"]).status_code == 401
     with db.session() as session:
         session.get(Module, plant["module"]).status = "suspended"
     assert call(client, "GET", "/installation", plant["token"]).status_code == 403

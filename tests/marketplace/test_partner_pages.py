@@ -335,7 +335,7 @@ def test_a_non_member_gets_404_on_every_partner_route(app, db, owner_client, pub
     routes = _partner_routes(app)
     assert len(routes) == 8
     before = (stored(Module, module_id), stored(WebhookDelivery, delivery_id))
-    for rule, endpoint, methods in routes:
+    for rule, _endpoint, methods in routes:
         for method in methods:
             # their partner; and their module under the outsider's own partner
             for partner in (partner_id, other_partner) if "module_id" in rule else (partner_id,):

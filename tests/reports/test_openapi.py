@@ -43,7 +43,8 @@ def test_the_document_is_valid_openapi_3():
 
 def test_every_api_and_ingest_route_is_documented():
     missing = _documented_routes() - _spec_operations(build_spec())
-    assert not missing, "document these routes in web/openapi/: " + ", ".join(sorted(f"{m.upper()} {p}" for p, m in missing))
+    assert not missing, ("document these routes in web/openapi/: "
+                         + ", ".join(sorted(f"{m.upper()} {p}" for p, m in missing)))
 
 
 def test_the_document_describes_no_route_that_does_not_exist():

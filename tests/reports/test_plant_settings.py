@@ -95,7 +95,8 @@ def test_members_read_but_cannot_change(owner, make_member, client_as, db, path,
     page = client.get(path)
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    assert "Only owners and admins can change these." in text and 'method="post" novalidate class="plant-form"' not in text
+    assert ("Only owners and admins can change these." in text
+            and 'method="post" novalidate class="plant-form"' not in text)
     assert post_form(client, path, form).status_code == 403
     assert _tariff(db, owner.tenant_id) == {"price_per_kwh": 0.0, "bands": []}
     assert _shifts(db, owner.tenant_id) == []

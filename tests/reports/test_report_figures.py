@@ -97,7 +97,8 @@ def test_week_and_month_slices_add_up_to_the_period(db, kolkata, breakdown):
         assert (after.first - before.last).days == 1
     for machine, whole_machine in zip(split.machines, whole.machines):
         for name in ("energy_wh", "cost", "running_s", "idle_s", "off_s", "nodata_s", "planned_s", "idle_waste_cost"):
-            assert sum(getattr(s.figures, name) for s in machine.slices) == pytest.approx(getattr(whole_machine.total, name))
+            assert sum(getattr(s.figures, name) for s in machine.slices) == pytest.approx(
+                getattr(whole_machine.total, name))
 
 
 def test_a_night_band_set_on_the_tariff_page_halves_the_night_cost(client, owner_of, shanghai):

@@ -84,7 +84,8 @@ PATHS = {
             {"status": "open", "alerts": [ALERT_EXAMPLE]}), **tenant_errors(400)},
         params=(query("status", "open (default) or all.", "open", enum=["open", "all"]),))},
     "/api/v1/alerts/{alert_id}/acknowledge": {"post": op("Alerts", "Acknowledge an alert (every role may)", {
-        "200": json_response("The alert.", schema("Alert"), {**ALERT_EXAMPLE, "acknowledged_at": "2026-05-04T10:20:00Z"}),
+        "200": json_response("The alert.", schema("Alert"),
+                             {**ALERT_EXAMPLE, "acknowledged_at": "2026-05-04T10:20:00Z"}),
         **tenant_errors(404)}, params=(path_param("alert_id", "The alert's id.", 12),))},
     "/api/v1/alert-settings": {
         "get": op("Alerts", "The daily idle waste limit per machine", {

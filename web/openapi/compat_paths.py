@@ -82,7 +82,8 @@ _query = op(TAG, "InfluxDB 1.x query, for CREATE DATABASE", {
     "200": json_response("Each statement's result: CREATE DATABASE succeeds (readings are kept per company, so "
                          "there is nothing to create); other statements carry an `error`.", {"type": "object"}, QUERY),
     "400": json_response("No `q`.", schema("InfluxV1Error"), {"error": 'missing required parameter "q"'}),
-    "401": json_response("No valid key.", schema("InfluxV1Error"), {"error": "invalid or revoked device token or gateway key"}),
+    "401": json_response("No valid key.", schema("InfluxV1Error"),
+                         {"error": "invalid or revoked device token or gateway key"}),
     "429": json_response("Too many failed keys from this address.", schema("InfluxV1Error"),
                          {"error": "too many failed credential attempts from this address; retry later"}, RETRY_AFTER)},
     description="Telegraf's InfluxDB output and the `influxdb` client's create_database() send "

@@ -39,7 +39,8 @@ PATHS = {
         "Readings in our own JSON format",
         "One reading, a list, or `{\"readings\": [...]}`. With a gateway key each reading (or the whole body) names "
         "its `device`; an unknown name creates a pending device. Each reading is accepted, a duplicate (same device "
-        "and `ts`, first write wins) or rejected with its index and reason. Used by scripts and ESPHome `http_request`.",
+        "and `ts`, first write wins) or rejected with its index and reason. Used by scripts and ESPHome "
+        "`http_request`.",
         {"readings": [{"ts": "2026-05-04T08:00:00Z", "power_w": 1520.5, "energy_wh": 123456.7, "voltage_v": 229.8},
                       {"ts": 1777881630, "power_w": 1498, "energy_kwh": 123.4599}]},
         security=DEVICE_AUTH, body_schema=schema("ReadingsBody")),
@@ -54,7 +55,8 @@ PATHS = {
         "ThingsBoard HTTP device API",
         "For anything that speaks ThingsBoard's device API: `{\"k\": v}`, `{\"ts\": ms, \"values\": {...}}` or a "
         "list of those. Answers 200 (not 202) on success, as ThingsBoard does.",
-        [{"ts": 1777881600000, "values": {"power": 26, "current": 0.12}}, {"ts": 1777881660000, "values": {"power": 25}}],
+        [{"ts": 1777881600000, "values": {"power": 26, "current": 0.12}},
+         {"ts": 1777881660000, "values": {"power": 25}}],
         params=(TOKEN,), status="200", status_text="Stored and committed (ThingsBoard answers 200).",
         body_schema={"oneOf": [ANY_OBJECT, {"type": "array", "items": ANY_OBJECT}]}),
     "/api/v1/d/{token}": {method: op(

@@ -72,10 +72,10 @@ SCHEMAS = {
                     "status": {"enum": ["active", "pending", "retired"]}, "created_at": TIME_OR_NULL,
                     "last_reading_at": TIME_OR_NULL, "last_seen_at": TIME_OR_NULL, "last_power_w": NUM_OR_NULL,
                     "online": {"type": "boolean"}, "token": {"type": "string", "description": "Only when created."},
-                    "reported_status": {"type": "object", "description": "What the meter last said about itself in "
-                                                                         "posts without power or energy (e.g. Tasmota's "
-                                                                         "device.power1 relay state, wifi.signal dBm, "
-                                                                         "device.uptimesec)."},
+                    "reported_status": {"type": "object",
+                                        "description": "What the meter last said about itself in posts without "
+                                                       "power or energy (e.g. Tasmota's device.power1 relay state, "
+                                                       "wifi.signal dBm, device.uptimesec)."},
                     "reported_at": TIME_OR_NULL}),
     "GatewayKey": _obj({"id": {"type": "integer"}, "name": {"type": "string"}, "created_at": TIME_OR_NULL,
                         "last_used_at": TIME_OR_NULL, "revoked_at": TIME_OR_NULL,
@@ -124,8 +124,8 @@ RESPONSES = {
     "RateLimited": json_response("Over the rate limit (600 requests a minute per key).", schema("Error"),
                                  {"error": "Too many requests."}, RETRY_AFTER),
     "Unavailable": json_response("The database is briefly unavailable; retry after the given seconds.",
-                                 schema("Error"), {"error": "The service is briefly unavailable. Please retry shortly."},
-                                 RETRY_AFTER),
+                                 schema("Error"),
+                                 {"error": "The service is briefly unavailable. Please retry shortly."}, RETRY_AFTER),
     "IngestAccepted": json_response("Stored and committed (duplicates change nothing; rejected items say why).",
                                     schema("IngestResult"), INGEST_EXAMPLE),
     "IngestBadRequest": json_response("The body is not a usable document; nothing was stored.", schema("IngestResult"),
@@ -153,7 +153,9 @@ SECURITY_SCHEMES = {
     "deviceToken": {"type": "http", "scheme": "bearer",
                     "description": "A device token or gateway key: 32 lowercase hex characters."},
     "emoncmsKey": {"type": "apiKey", "in": "query", "name": "apikey",
-                   "description": "Device token or gateway key as emoncms firmware sends it (or `Authorization: Bearer`)."},
+                   "description": "Device token or gateway key as emoncms firmware sends it "
+                                  "(or `Authorization: Bearer`)."},
     "influxToken": {"type": "apiKey", "in": "header", "name": "Authorization",
-                    "description": "`Token <key>` (InfluxDB v2), `Basic` with the key as password, or `?p=<key>` (v1)."},
+                    "description": "`Token <key>` (InfluxDB v2), `Basic` with the key as password, "
+                                   "or `?p=<key>` (v1)."},
 }
