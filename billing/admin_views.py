@@ -3,7 +3,7 @@
 Invoices are tenant-owned: the scoping hook adds the current tenant to every query, and on PostgreSQL
 row-level security hides other companies' rows from the app's role even in raw SQL. So there is no query
 that reads every company's invoices at once, and none is added here on purpose. Instead the operator's
-list walks the tenant ids, sets each one as the current tenant with `tenant_context`, and asks for that
+list walks the tenants, entering each one's context (`tenants.unit_of_work.each_tenant`), and asks for that
 company's newest matching invoices, then merges and caps the result (`MAX_INVOICES`). That is one small
 indexed query per company: fine for the operator page of a platform with hundreds of companies; past
 that, a platform-level invoice summary table (written when an invoice changes) would replace the walk.
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from billing.models import INVOICE_STATUSES, Invoice
 from tenants.models import Tenant
-from tenants.scoping import tenant_context
+from tenants.unit_of_work import each_tenant
 
 MAX_INVOICES = 200
 UNPAID = ("open", "payment_failed")
@@ -42,9 +42,8 @@ def all_invoices(session: Session, statuses: tuple[str, ...] | None = UNPAID,
     if statuses:
         query = query.where(Invoice.status.in_(statuses))
     found: list[CompanyInvoice] = []
-    for tenant_id, name in session.execute(select(Tenant.id, Tenant.name).order_by(Tenant.id)).all():
-        with tenant_context(tenant_id):
-            found.extend(CompanyInvoice(tenant_id, name, invoice) for invoice in session.scalars(query))
+    for tenant in each_tenant(session):
+        found.extend(CompanyInvoice(tenant.id, tenant.name, invoice) for invoice in session.scalars(query))
     found.sort(key=lambda row: (row.invoice.issued_at, row.invoice.id), reverse=True)
     return found[:limit]
 

@@ -22,7 +22,7 @@ from telemetry.alert_mail import render
 from tenants.db import Database
 from tenants.mail import Mailer
 from tenants.models import Membership, Tenant, User
-from tenants.scoping import tenant_context
+from tenants.unit_of_work import TenantUnit, for_each_tenant
 
 log = logging.getLogger(__name__)
 NOTIFIED_ROLES = ("owner", "admin")
@@ -34,11 +34,6 @@ class Recipient:
 
     email: str
     locale: str
-
-
-def _tenant_ids(db: Database) -> list[int]:
-    with db.session() as session:
-        return list(session.scalars(select(Tenant.id).order_by(Tenant.id)))
 
 
 # --- charging ------------------------------------------------------------------------------------
@@ -63,25 +58,24 @@ def is_due(invoice: Invoice, provider: PaymentProvider, now: datetime) -> bool:
 def charge_due_invoices(db: Database, provider: PaymentProvider, now: datetime) -> int:
     """Charge every company's due invoices, each in its own transaction; returns how many were attempted.
     A company whose charge fails is left for the next run (its later invoices too, so they never mix)."""
+    return for_each_tenant(db, lambda unit: _charge_tenant(unit, provider, now), what="charge_invoices").count
+
+
+def _charge_tenant(unit: TenantUnit, provider: PaymentProvider, now: datetime) -> int:
+    with unit.session() as session:
+        invoice_ids = due_invoice_ids(session, provider, now)
     attempted = 0
-    for tenant_id in _tenant_ids(db):
-        with tenant_context(tenant_id):
-            with db.session() as session:
-                invoice_ids = due_invoice_ids(session, provider, now)
-            for invoice_id in invoice_ids:
-                try:
-                    attempted += _charge_one(db, provider, invoice_id, now)
-                except ProviderError as exc:
-                    log.warning("charging invoice %s of tenant %s failed: %s", invoice_id, tenant_id, exc)
-                    break
-                except Exception:
-                    log.exception("charging invoice %s of tenant %s failed", invoice_id, tenant_id)
-                    break
+    for invoice_id in invoice_ids:
+        try:
+            attempted += _charge_one(unit, provider, invoice_id, now)
+        except ProviderError as exc:
+            log.warning("charging invoice %s of tenant %s failed: %s", invoice_id, unit.tenant_id, exc)
+            break
     return attempted
 
 
-def _charge_one(db: Database, provider: PaymentProvider, invoice_id: int, now: datetime) -> int:
-    with db.session() as session:
+def _charge_one(unit: TenantUnit, provider: PaymentProvider, invoice_id: int, now: datetime) -> int:
+    with unit.session() as session:
         invoice = session.scalar(select(Invoice).where(Invoice.id == invoice_id).with_for_update())
         if invoice is None or not is_due(invoice, provider, now):
             return 0
@@ -144,21 +138,21 @@ def notice_context(notice: BillingNotice, module: str, locale: str, base_url: st
 
 def mail_billing_notices(db: Database, mailer: Mailer, base_url: str, now: datetime) -> int:
     """Mail every company's new billing notices to its owners and admins; returns mails sent."""
-    sent = 0
-    for tenant_id in _tenant_ids(db):
-        with tenant_context(tenant_id):
-            with db.session() as session:
-                notices = claim_notices(session, now)
-                if not notices:
-                    continue
-                company = session.get(Tenant, tenant_id).name
-                people = recipients(session, tenant_id)
-                modules = {n.id: _module_name(session, tenant_id, n.installation_id) for n in notices}
-            mails = [(person.email, render("billing_notice", person.locale, company=company, **notice_context(
-                notice, modules[notice.id], person.locale, base_url.rstrip("/")))) for person in people
-                for notice in notices]
-        with db.session() as session:
-            for email, (subject, body) in mails:
-                mailer.send(session, email, subject, body)
-        sent += len(mails)
-    return sent
+    return for_each_tenant(db, lambda unit: _mail_tenant_notices(unit, mailer, base_url.rstrip("/"), now),
+                           what="mail_billing_notices").count
+
+
+def _mail_tenant_notices(unit: TenantUnit, mailer: Mailer, base_url: str, now: datetime) -> int:
+    with unit.session() as session:
+        notices = claim_notices(session, now)
+        if not notices:
+            return 0
+        company = session.get_one(Tenant, unit.tenant_id).name
+        people = recipients(session, unit.tenant_id)
+        modules = {n.id: _module_name(session, unit.tenant_id, n.installation_id) for n in notices}
+    mails = [(person.email, render("billing_notice", person.locale, company=company, **notice_context(
+        notice, modules[notice.id], person.locale, base_url))) for person in people for notice in notices]
+    with unit.session() as session:
+        for email, (subject, body) in mails:
+            mailer.send(session, email, subject, body)
+    return len(mails)

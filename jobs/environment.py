@@ -1,7 +1,9 @@
-"""The scheduler's view of the app's settings: read from the environment as the web app reads them."""
+"""The scheduler's view of the app's settings: read from the environment as the web app reads them, once
+per process (jobs take what they need from here on every run, not from the environment)."""
 from __future__ import annotations
 
 import os
+from functools import cache
 from pathlib import Path
 
 from config import Settings
@@ -20,3 +22,15 @@ def mailer_from(settings: Settings) -> Mailer:
     smtp = SmtpSettings(settings.smtp_host, settings.smtp_port, settings.smtp_user, settings.smtp_password,
                         settings.smtp_starttls) if settings.smtp_host else None
     return Mailer(smtp, settings.mail_from)
+
+
+@cache
+def process_settings() -> Settings:
+    """This process's settings, read from the environment once."""
+    return settings_from_env()
+
+
+@cache
+def process_mailer() -> Mailer:
+    """This process's mailer, built once from its settings."""
+    return mailer_from(process_settings())

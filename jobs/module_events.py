@@ -1,16 +1,19 @@
 """The marketplace jobs: queue device events for modules, and deliver due webhooks."""
 from __future__ import annotations
 
-from jobs.environment import settings_from_env
+from functools import cache
+
+from jobs.environment import process_settings
 from marketplace import device_events, webhooks
 from tenants.clock import utcnow
 from tenants.db import Database
-from tenants.scoping import tenant_context
+from tenants.unit_of_work import for_each_tenant
 
 
-def sender_from_env() -> webhooks.Sender:
-    """Webhook signing and addressing from the environment, as the web app reads it."""
-    settings = settings_from_env()
+@cache
+def process_sender() -> webhooks.Sender:
+    """This process's webhook signing and addressing, as the web app has them."""
+    settings = process_settings()
     return webhooks.Sender(settings.secret_key, settings.base_url + "/api/partner/v1", settings.allow_private_webhooks)
 
 
@@ -18,16 +21,13 @@ def emit_module_events(db: Database) -> int:
     """Queue due device events (state changes, offline, daily summaries) in every tenant with modules."""
     with db.session() as session:
         tenant_ids = device_events.tenants_with_installations(session)
-    queued = 0
-    for tenant_id in tenant_ids:
-        with tenant_context(tenant_id), db.session() as session:
-            queued += device_events.emit_device_events(session, utcnow())
-    return queued
+    return for_each_tenant(db, lambda unit: unit.attempt(lambda session: device_events.emit_device_events(
+        session, utcnow())), what="emit_module_events", only=tenant_ids).count
 
 
 def deliver_webhooks(db: Database, sender: webhooks.Sender | None = None, rounds: int = 20) -> int:
     """Attempt every due delivery, each in its own transaction; returns how many attempts were made."""
-    sender = sender or sender_from_env()
+    sender = sender or process_sender()
     attempted = 0
     for _ in range(rounds):
         with db.session() as session:

@@ -1,8 +1,10 @@
-"""The scheduler's job list: each job takes the Database, is idempotent and sets tenant context itself."""
+"""The scheduler's job list: each job takes the Database and is idempotent; per-tenant work goes through
+tenants.unit_of_work.for_each_tenant (one transaction policy, one failure policy)."""
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 
@@ -15,7 +17,7 @@ from tenants import team
 from tenants.clock import utcnow
 from tenants.db import Database
 from tenants.models import Tenant
-from tenants.scoping import tenant_context
+from tenants.unit_of_work import TenantUnit, for_each_tenant
 
 
 @dataclass(frozen=True)
@@ -27,34 +29,27 @@ class Job:
     every_seconds: int
 
 
-def tenant_ids(db: Database) -> list[int]:
-    """Every tenant's id (the tenants table is a platform table)."""
-    with db.session() as session:
-        return list(session.scalars(select(Tenant.id).order_by(Tenant.id)))
-
-
 def purge_expired_invitations(db: Database) -> int:
-    """Delete invitations whose link has expired; returns how many."""
-    removed = 0
-    for tenant_id in tenant_ids(db):
-        with db.session() as session:
-            removed += team.purge_expired_invitations(session, [tenant_id])
-    return removed
+    """Delete invitations whose link has expired, in every tenant; returns how many."""
+    return for_each_tenant(db, lambda unit: unit.attempt(team.purge_expired_invitations),
+                           what="purge_expired_invitations").count
 
 
 def settle_rollups(db: Database) -> int:
     """Recompute the rollups late or new readings touched, in every tenant; returns buckets written.
     Safe beside other settlers (jobs.settler): each takes the devices no other is settling."""
+    return for_each_tenant(db, _settle_tenant, what="settle_rollups").count
+
+
+def _settle_tenant(unit: TenantUnit) -> int:
+    with unit.session() as session:
+        device_ids = rollups.dirty_device_ids(session)
     written = 0
-    for tenant_id in tenant_ids(db):
-        with tenant_context(tenant_id):
-            with db.session() as session:
-                device_ids = rollups.dirty_device_ids(session)
-            for i in range(0, len(device_ids), settling.CHUNK):  # a transaction per chunk: short device locks
-                with db.session() as session:
-                    chunk = device_ids[i:i + settling.CHUNK]
-                    devices = list(session.scalars(select(Device).where(Device.id.in_(chunk))))
-                    written += settling.settle_devices(session, devices, skip_locked=True)
+    for i in range(0, len(device_ids), settling.CHUNK):  # a transaction per chunk: short device locks
+        with unit.session() as session:
+            chunk = device_ids[i:i + settling.CHUNK]
+            devices = list(session.scalars(select(Device).where(Device.id.in_(chunk))))
+            written += settling.settle_devices(session, devices, skip_locked=True)
     return written
 
 
@@ -66,7 +61,8 @@ def maintain_partitions(db: Database) -> int:
         keep_days = session.scalar(select(func.max(Tenant.raw_retention_days))) or 730
     with db.engine.begin() as connection:
         today = utcnow().date()
-        created = partitions.ensure_partitions(connection, today, partitions.month_start(today, partitions.MONTHS_AHEAD))
+        created = partitions.ensure_partitions(connection, today,
+                                               partitions.month_start(today, partitions.MONTHS_AHEAD))
         dropped = partitions.drop_expired_partitions(connection, max(keep_days, 730))
     return len(created) + len(dropped)
 
@@ -75,26 +71,20 @@ def pack_readings(db: Database) -> int:
     """In every tenant, move the readings of finished days into packed blocks (merging late ones)
     and drop the blocks past the tenant's retention; returns how many readings moved. A transaction
     per device-day: safe to stop and run again."""
-    now, moved = utcnow(), 0
-    for tenant_id in tenant_ids(db):
-        with tenant_context(tenant_id):
-            with db.session() as session:
-                keep_days = session.scalar(select(Tenant.raw_retention_days).where(Tenant.id == tenant_id))
-                packing.drop_expired_blocks(session, keep_days, now)
-                device_ids = list(session.scalars(select(Device.id).order_by(Device.id)))
-            for device_id in device_ids:
-                moved += _pack_device(db, device_id, now)
-    return moved
+    now = utcnow()
+    return for_each_tenant(db, lambda unit: _pack_tenant(unit, now), what="pack_readings").count
 
 
-def _pack_device(db: Database, device_id: int, now) -> int:
+def _pack_tenant(unit: TenantUnit, now: datetime) -> int:
+    with unit.session() as session:
+        keep_days = session.scalars(select(Tenant.raw_retention_days).where(Tenant.id == unit.tenant_id)).one()
+        packing.drop_expired_blocks(session, keep_days, now)
+        device_ids = list(session.scalars(select(Device.id).order_by(Device.id)))
     moved = 0
-    while True:
-        with db.session() as session:
-            day = packing.pack_next_day(session, device_id, now)
-        if not day:
-            return moved
-        moved += day
+    for device_id in device_ids:
+        while day := unit.attempt(lambda session, device_id=device_id: packing.pack_next_day(session, device_id, now)):
+            moved += day
+    return moved
 
 
 JOBS: tuple[Job, ...] = (

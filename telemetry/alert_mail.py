@@ -20,10 +20,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from telemetry.alerts import LABELS, Alert, AlertView, message_of, views_by_id
-from tenants.db import Database
 from tenants.mail import Mailer
 from tenants.models import Membership, Tenant, User
-from tenants.scoping import tenant_context
+from tenants.unit_of_work import TenantUnit
 
 ROOT = Path(__file__).resolve().parents[1]
 DIGEST_FROM = 4  # this many openings and closings in one run go out as one digest mail
@@ -85,7 +84,8 @@ def _environment(locale: str) -> Environment:
     environment = Environment(loader=FileSystemLoader(str(ROOT / "templates" / "mail")), autoescape=False,
                               extensions=["jinja2.ext.i18n"], undefined=StrictUndefined)
     translations = Translations.load(str(ROOT / "translations"), [locale], "messages")
-    environment.install_gettext_translations(translations, newstyle=True)
+    # the i18n extension adds this method at run time; jinja2's Environment type does not declare it
+    environment.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     return environment
 
 
@@ -112,17 +112,16 @@ class AlertNotifier:
         self.mailer = mailer
         self.base_url = base_url.rstrip("/")
 
-    def notify(self, db: Database, tenant_id: int, now: datetime) -> int:
+    def notify(self, unit: TenantUnit, now: datetime) -> int:
         """Claim what is due in the tenant and mail it to the opted-in members; returns mails sent."""
-        with tenant_context(tenant_id):
-            with db.session() as session:
-                events = claim_events(session, now)
-                if not events:
-                    return 0
-                tenant = session.get(Tenant, tenant_id)
-                people = recipients(session, tenant_id)
-            mails = [self._compose(person, tenant, events) for person in people]
-        with db.session() as session:
+        with unit.session() as session:
+            events = claim_events(session, now)
+            if not events:
+                return 0
+            tenant = session.get_one(Tenant, unit.tenant_id)
+            people = recipients(session, unit.tenant_id)
+        mails = [self._compose(person, tenant, events) for person in people]
+        with unit.session() as session:
             for person, mail in zip(people, mails):
                 for subject, body in mail:
                     self.mailer.send(session, person.email, subject, body)

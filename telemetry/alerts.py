@@ -21,7 +21,8 @@ from tenants.clock import utcnow
 from tenants.db import Base, BigId, Database, TenantOwned, upsert_insert
 from tenants.errors import N_, DomainError, NotFound
 from tenants.models import Tenant
-from tenants.scoping import require_tenant_id, tenant_context
+from tenants.scoping import require_tenant_id
+from tenants.unit_of_work import TenantUnit, for_each_tenant
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ class Summary:
 class Notifier(Protocol):
     """Sends the mails of a tenant's newly opened and closed alerts (telemetry.alert_mail.AlertNotifier)."""
 
-    def notify(self, db: Database, tenant_id: int, now: datetime) -> int:
+    def notify(self, unit: TenantUnit, now: datetime) -> int:
         """Mail what is due for the tenant; returns how many mails were sent."""
 
 
@@ -234,7 +235,8 @@ def _close(session: Session, ids: list[int], now: datetime) -> list[int]:
 
 
 def _open(session: Session, wanted: dict[tuple[int, str], dict], now: datetime) -> list[int]:
-    tenant_id, opened = require_tenant_id(), []
+    tenant_id = require_tenant_id()
+    opened: list[int] = []
     for (device_id, kind), details in sorted(wanted.items()):
         statement = (upsert_insert(session, Alert.__table__).values(tenant_id=tenant_id, device_id=device_id, kind=kind,
                                                     opened_at=now, details=details)
@@ -259,18 +261,15 @@ def evaluate_all(db: Database, now: datetime | None = None, notifier: Notifier |
     """Evaluate every tenant's alerts (each in its own tenant context and transaction), then mail what is due.
     Safe to run twice or concurrently; one tenant's failure does not stop the others."""
     now, summary = now or utcnow(), Summary()
-    with db.session() as session:
-        tenant_ids = list(session.scalars(select(Tenant.id).order_by(Tenant.id)))
-    for tenant_id in tenant_ids:
-        try:
-            with tenant_context(tenant_id):
-                with db.session() as session:
-                    changes = evaluate_tenant(session, session.get(Tenant, tenant_id), now)
-                summary.opened += len(changes.opened)
-                summary.closed += len(changes.closed)
-                if notifier is not None:
-                    summary.mailed += notifier.notify(db, tenant_id, now)
-        except Exception:  # noqa: BLE001 - a job: log, go on with the next tenant
-            log.exception("alert evaluation failed for tenant %s", tenant_id)
-            summary.failed_tenants.append(tenant_id)
+
+    def evaluate(unit: TenantUnit) -> int:
+        with unit.session() as session:
+            changes = evaluate_tenant(session, session.get_one(Tenant, unit.tenant_id), now)
+        summary.opened += len(changes.opened)
+        summary.closed += len(changes.closed)
+        if notifier is not None:
+            summary.mailed += notifier.notify(unit, now)
+        return 0
+
+    summary.failed_tenants = for_each_tenant(db, evaluate, what="evaluate_alerts").failed
     return summary

@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from tenants import audit
 from tenants.clock import utcnow
 from tenants.errors import N_, Conflict, DomainError, Forbidden, NotFound
 from tenants.models import ROLES, Invitation, Membership, User
-from tenants.scoping import require_tenant_id, tenant_context
+from tenants.scoping import require_tenant_id
 from tenants.secrets import hash_secret, secret_matches, url_token
 from tenants.tokens import LinkError, make_link_token, read_link_token
 from tenants.validation import clean_email
@@ -152,12 +153,9 @@ def transfer_ownership(session: Session, actor: Membership, membership_id: int) 
     return target
 
 
-def purge_expired_invitations(session: Session, tenant_ids: list[int]) -> int:
-    """Delete expired, unaccepted invitations of the given tenants; returns how many."""
-    removed = 0
-    for tenant_id in tenant_ids:
-        with tenant_context(tenant_id):
-            result = session.execute(delete(Invitation).where(
-                Invitation.accepted_at.is_(None), Invitation.expires_at <= utcnow()))
-            removed += result.rowcount or 0
-    return removed
+def purge_expired_invitations(session: Session) -> int:
+    """Delete the current tenant's expired, unaccepted invitations; returns how many."""
+    # a DELETE without RETURNING gives a CursorResult (typed as Result), which has the rowcount
+    result = cast(CursorResult[Any], session.execute(delete(Invitation).where(Invitation.accepted_at.is_(None),
+                                                                              Invitation.expires_at <= utcnow())))
+    return result.rowcount or 0
