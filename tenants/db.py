@@ -4,8 +4,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import cast
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, create_engine, event
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, Table, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -62,10 +63,29 @@ class TenantOwned:
 def tenant_owned_tables() -> list[str]:
     """Names of every table whose model is tenant-owned."""
     return sorted(
-        mapper.local_table.name
+        cast(Table, mapper.local_table).name  # a declarative model's local table is a Table (its __tablename__)
         for mapper in Base.registry.mappers
         if issubclass(mapper.class_, TenantOwned)
     )
+
+
+# Tables that carry tenant_id but are read from two sides, so neither the scoping hook nor row-level
+# security may hide other tenants' rows from them. Each names the other side and where its filter lives;
+# every tenant-side read of them filters by the current tenant explicitly (tenants.scoping's
+# require_tenant_id). A table with tenant_id must be tenant-owned or listed here
+# (tests/foundation/test_tenant_wall.py).
+TWO_SIDED_TABLES: dict[str, str] = {
+    "memberships": "platform side: a user's companies, listed at login and in the company switcher "
+                   "(tenants.accounts, tenants.team filter by user or by the current tenant)",
+    "credential_index": "platform side: a secret's owner, looked up before its tenant is known "
+                        "(tenants.credentials.resolve; then the tenant-owned credential row decides)",
+    "installations": "partner side: a module's installations across companies (marketplace.portal filters "
+                     "by the partner's modules; marketplace.installations by the current tenant)",
+    "webhook_deliveries": "partner side: a module's delivery log across companies; platform side: the "
+                          "delivery job (marketplace.webhooks, by due time)",
+    "revenue_entries": "partner side: a module's share of every company's paid invoices (billing.statements, "
+                       "by partner); written in the paying tenant's context",
+}
 
 
 def upsert_insert(session: Session, table):

@@ -5,7 +5,7 @@ from sqlalchemy import create_engine, func, select, text, update
 from tenants import apikeys
 from tenants.apikeys import ApiKey
 from tenants.audit import AuditEvent
-from tenants.db import tenant_owned_tables
+from tenants.db import TWO_SIDED_TABLES, tenant_owned_tables
 from tenants.schema import load_models
 from tenants.scoping import TenantContextError, tenant_context
 
@@ -34,7 +34,8 @@ def test_queries_see_only_the_current_tenant(db, two_tenants):
     with db.session() as session, tenant_context(a.tenant_id):
         names = session.scalars(select(ApiKey.name)).all()
         assert names == ["key of acme"]
-        other = session.scalar(select(ApiKey.id).execution_options(populate_existing=True).where(ApiKey.name == "key of beta"))
+        other = session.scalar(select(ApiKey.id).execution_options(populate_existing=True)
+                               .where(ApiKey.name == "key of beta"))
         assert other is None
 
 
@@ -131,9 +132,6 @@ def test_every_tenant_owned_table_forces_row_level_security(test_db):
             "SELECT table_name FROM information_schema.columns "
             "WHERE table_schema = 'public' AND column_name = 'tenant_id'")).scalars().all()
     engine.dispose()
-    # read across tenants by design: a user's companies, a secret's owner, a module's installations, its
-    # webhook delivery log and its share of paid invoices (partners see them; tenant pages filter explicitly)
-    platform_tables = {"memberships", "credential_index", "installations", "webhook_deliveries", "revenue_entries"}
     assert set(tenant_owned_tables()) <= set(with_tenant)
-    for table in set(with_tenant) - platform_tables:
+    for table in set(with_tenant) - set(TWO_SIDED_TABLES):
         assert secured.get(table) is True, f"{table} lacks FORCE ROW LEVEL SECURITY"
