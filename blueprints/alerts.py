@@ -10,11 +10,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
-from billing.notices import open_notices
 from blueprints.billing import notice_views
 from blueprints.forms import ConfirmForm
 from marketplace import insights
 from marketplace.models import INSIGHT_KINDS
+from services import billing as billing_service
 from telemetry import alerts
 from tenants.errors import DomainError
 from web.auth import role_required, tenant_required
@@ -55,7 +55,7 @@ def _render(form: IdleLimitForm | None = None, status: int = 200):
                            recent=alerts.recently_closed(session), labels=alerts.LABELS,
                            alert_message=alerts.message_of, form=form, confirm=ConfirmForm(),
                            module_insights=insights.recent_insights(session, INSIGHT_KINDS, INSIGHTS_SHOWN),
-                           billing_notices=notice_views(session, open_notices(session))), status
+                           billing_notices=notice_views(billing_service.open_notices(session))), status
 
 
 @bp.get("/alerts")

@@ -1,17 +1,14 @@
 """/api/v1 analytics: a device's series and threshold advice, the overview, the tariff and the shift calendar."""
 from __future__ import annotations
 
-from datetime import date
-from zoneinfo import ZoneInfo
-
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_babel import gettext
 
-from telemetry import advice_service, overview, plant, registry
-from tenants.clock import today_in
+from services import figures
+from telemetry import advice_service, plant, registry
+from tenants.clock import utcnow
 from web.api import api_tenant, json_object, require_write
 from web.database import commit, db_session
-from web.device_data import series_body
 
 bp = Blueprint("api_analytics", __name__)
 
@@ -21,9 +18,8 @@ def device_series(device_id: int):
     """Figures per bucket (`resolution` 15min|hour|day|week|month, or raw readings) from `from` to `to`
     (local dates, inclusive, or RFC 3339 instants; default today)."""
     session = db_session()
-    body = series_body(session, api_tenant(), registry.get_device(session, device_id), request.args)
-    commit()  # settling may have written rollups
-    return jsonify(body)
+    return jsonify(figures.device_series(session, api_tenant(), registry.get_device(session, device_id),
+                                         request.args, utcnow()))
 
 
 @bp.get("/devices/<int:device_id>/advice")
@@ -37,20 +33,7 @@ def device_advice(device_id: int):
 @bp.get("/overview")
 def overview_of_day():
     """Every machine's state now and its figures for a local day (`date`, default today)."""
-    session, tenant = db_session(), api_tenant()
-    zone = ZoneInfo(tenant.timezone)
-    raw = request.args.get("date")
-    try:
-        day = date.fromisoformat(raw) if raw else today_in(zone)
-    except ValueError:
-        abort(400, description="date must be a local date such as 2026-05-04")
-    machines = overview.machines_for_day(session, tenant, day)
-    commit()  # settling may have written rollups
-    rows = [overview.machine_json(m) for m in machines]
-    totals = {key: round(sum(r[key] for r in rows), 6)
-              for key in ("energy_wh", "cost", "idle_waste_wh", "idle_waste_cost")}
-    return jsonify({"date": day.isoformat(), "timezone": tenant.timezone, "currency": tenant.currency,
-                    "machines": rows, "totals": totals})
+    return jsonify(figures.day_overview(db_session(), api_tenant(), request.args.get("date"), utcnow()))
 
 
 @bp.get("/tariff")

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
 
+from services import figures
 from telemetry import queries, registry
+from tenants.clock import utcnow
 from web.api import json_object, page_arg, require_write
 from web.database import commit, db_session
-from web.device_data import readings_body
 
 bp = Blueprint("api_devices", __name__)
 
@@ -98,7 +99,7 @@ def device_readings(device_id: int):
     """Stored readings from `from` to `to` (RFC 3339; default the last 24 h), `limit` a page,
     continuing with `after` = the previous page's `next_after`."""
     session = db_session()
-    return jsonify(readings_body(session, registry.get_device(session, device_id), request.args))
+    return jsonify(figures.device_readings(session, registry.get_device(session, device_id), request.args, utcnow()))
 
 
 @bp.get("/gateway-keys")

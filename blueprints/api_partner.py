@@ -12,16 +12,16 @@ from billing import notices
 from marketplace import insights, installations, tokens, usage
 from marketplace.models import Module
 from marketplace.modules import live_manifest
+from services import figures
 from telemetry import queries
 from telemetry.models import Device
-from tenants.clock import today_in
+from tenants.clock import today_in, utcnow
 from tenants.models import Tenant
 from tenants.secrets import hash_secret
 from web.api import json_object, page_arg
 from web.auth import bearer_token, bind_tenant
 from web.auth_failures import note_failed_attempt, refuse_while_guessing
 from web.database import commit, db_session
-from web.device_data import readings_body, series_body
 from web.extensions import limiter
 
 bp = Blueprint("api_partner", __name__, url_prefix="/api/partner/v1")
@@ -112,16 +112,15 @@ def device(device_id: int):
 @requires_scope("readings:read")
 def device_readings(device_id: int):
     """A shared device's readings, as the tenant API answers them."""
-    return jsonify(readings_body(db_session(), _device_in_scope(device_id), request.args))
+    return jsonify(figures.device_readings(db_session(), _device_in_scope(device_id), request.args, utcnow()))
 
 
 @bp.get("/devices/<int:device_id>/series")
 @requires_scope("readings:read")
 def device_series(device_id: int):
     """A shared device's figures per bucket, as the tenant API answers them."""
-    body = series_body(db_session(), _tenant(), _device_in_scope(device_id), request.args)
-    commit()  # settling may have written rollups
-    return jsonify(body)
+    return jsonify(figures.device_series(db_session(), _tenant(), _device_in_scope(device_id), request.args,
+                                         utcnow()))
 
 
 @bp.post("/usage")

@@ -3,39 +3,32 @@ invoices (on screen and printable), billing notices, the payment card, and the p
 page shows while an invoice is unpaid past its due date or its payment failed."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from billing import invoices as billing_invoices
-from billing import notices as billing_notices
-from billing.invoices import PAYMENT_TERM, is_past_due, tenant_invoice, tenant_invoices
+from billing.invoices import PAYMENT_TERM, is_past_due
 from billing.models import BillingAccount, BillingNotice, Invoice
-from billing.preview import month_preview, set_overall_cap
-from billing.pricebook import prices_for
 from billing.stripe_support import stripe_js_url
-from billing.tax import tax_for
 from blueprints.billing_forms import CapForm, cap_example
 from blueprints.forms import ConfirmForm, form_status
 from blueprints.marketplace import price_text
 from blueprints.marketplace_forms import major_text, money
-from marketplace import installations, usage
-from marketplace.modules import live_manifest
-from tenants.clock import today_in, utcnow
+from services import billing as billing_service
+from tenants.clock import utcnow
 from tenants.errors import N_, DomainError
 from tenants.validation import countries
 from web.auth import role_required, tenant_required
-from web.database import commit, db_session
+from web.database import db_session
 from web.errors import domain_message
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
 NAV_LABEL = N_("Billing")
 WRITERS = ("owner", "admin")
-INVOICES_SHOWN = 12
 SELLER = "Digital Factory"
 METER_LABELS = {
     "platform_device_day": N_("Active machine-days"), "module_device_day": N_("Machine-days"),
@@ -46,11 +39,6 @@ STATUS_LABELS = {"draft": N_("Draft"), "open": N_("Open"), "paid": N_("Paid"),
 
 
 # --- helpers shared by the templates (and the notification centre) --------------------------------
-
-def local_today(tenant) -> date:
-    """Today in the company's time zone."""
-    return today_in(tenant.timezone)
-
 
 def line_label(meter: str, module_name: str = "") -> str:
     """A ledger or invoice line in plain words, e.g. "Digital Factory platform: Active machine-days"."""
@@ -75,17 +63,9 @@ def percent_bp(basis_points: int) -> str:
     return format_percent(basis_points / 10000, format="#,##0.##%")
 
 
-def notice_views(session, notices: list[BillingNotice]) -> list[dict]:
+def notice_views(found: billing_service.Notices) -> list[dict]:
     """Open billing notices with their message in plain words and a link to what they are about."""
-    if not notices:
-        return []
-    names = {i.id: _module_name(m) for i, m in installations.tenant_installations(session)}
-    return [{"notice": n, "text": notice_text(n, names), "link": _notice_link(n)} for n in notices]
-
-
-def _module_name(module) -> str:
-    manifest = live_manifest(module)
-    return manifest.name if manifest is not None else module.slug
+    return [{"notice": n, "text": notice_text(n, found.module_names), "link": _notice_link(n)} for n in found.open]
 
 
 def notice_text(notice: BillingNotice, module_names: dict[int, str]) -> str:
@@ -141,45 +121,28 @@ def _helpers() -> dict:
 
 # --- the billing page ----------------------------------------------------------------------------
 
-def _card_context() -> dict:
+def _card_context(billing_account: BillingAccount | None) -> dict:
     """What the payment card partial needs: the company's BillingAccount and Stripe's public settings."""
     settings = current_app.config["SETTINGS"]
     stripe = bool(settings.stripe_secret_key)
-    return {"billing_account": db_session().scalar(select(BillingAccount)),
+    return {"billing_account": billing_account,
             "stripe_publishable_key": settings.stripe_publishable_key if stripe else None,
             "stripe_js_url": stripe_js_url(settings.stripe_api_base)}
 
 
-def _module_rows(today: date) -> list[dict]:
-    """The installed modules with their price, spend this month and cap."""
-    rows = []
-    for installation, module in installations.tenant_installations(db_session()):
-        manifest = live_manifest(module)
-        rows.append({"installation": installation, "name": manifest.name if manifest else module.slug,
-                     "price": price_text(installations.consented_pricing(installation), g.tenant.currency),
-                     "spent": usage.month_spend_minor(db_session(), installation.id, today)})
-    return rows
-
-
-def _how_it_works() -> dict:
-    """The figures of the "how billing works" explanation."""
-    tenant = g.tenant
-    return {"prices": prices_for(db_session(), tenant.currency), "tax": tax_for(tenant.country, tenant.vat_id),
-            "country": countries().get(tenant.country, tenant.country), "term_days": PAYMENT_TERM.days}
-
-
 def _render_index(form: CapForm | None = None, status: int = 200):
-    session, tenant = db_session(), g.tenant
-    today = local_today(tenant)
-    preview = month_preview(session, tenant, today)
+    tenant = g.tenant
+    page = billing_service.billing_page(db_session(), tenant)
     form = form or CapForm(formdata=None, cap=major_text(tenant.monthly_cap_minor, tenant.currency))
-    invoices = tenant_invoices(session, INVOICES_SHOWN)
+    modules = [{"installation": m.installation, "name": m.name, "price": price_text(m.pricing, tenant.currency),
+                "spent": m.spent_minor} for m in page.modules]
+    how = {"prices": page.prices, "tax": page.tax, "country": countries().get(tenant.country, tenant.country),
+           "term_days": PAYMENT_TERM.days}
     return render_template(
-        "billing/index.html", preview=preview, form=form, invoices=invoices,
-        modules=_module_rows(today), how=_how_it_works(), currency=tenant.currency,
-        notices=notice_views(session, billing_notices.open_notices(session)),
-        empty=not preview.lines and not invoices, cap_example=cap_example(tenant.currency),
-        **_card_context()), status
+        "billing/index.html", preview=page.preview, form=form, invoices=page.invoices, modules=modules, how=how,
+        currency=tenant.currency, notices=notice_views(page.notices),
+        empty=not page.preview.lines and not page.invoices, cap_example=cap_example(tenant.currency),
+        **_card_context(page.billing_account)), status
 
 
 @bp.get("/")
@@ -200,12 +163,10 @@ def set_cap():
             abort(400)
         return _render_index(form, 422)
     try:
-        set_overall_cap(g.tenant, form.cap_minor)
+        billing_service.set_monthly_cap(db_session(), g.tenant, form.cap_minor)
     except DomainError as exc:
-        db_session().rollback()
         form.cap.errors = [domain_message(exc)]
         return _render_index(form, form_status(exc))
-    commit()
     flash(_("The monthly cap was saved.") if form.cap_minor is not None else _("The monthly cap was removed."),
           "success")
     return redirect(url_for("billing.index") + "#overall-cap")
@@ -214,7 +175,7 @@ def set_cap():
 # --- invoices ------------------------------------------------------------------------------------
 
 def _invoice_context(invoice_id: int) -> dict:
-    invoice, lines = tenant_invoice(db_session(), invoice_id)
+    invoice, lines = billing_service.invoice(db_session(), invoice_id)
     return {"invoice": invoice, "lines": lines, "seller": SELLER,
             "country_name": countries().get(invoice.country, invoice.country),
             "last_day": invoice.period_end - timedelta(days=1),
@@ -242,8 +203,7 @@ def invoice_print(invoice_id: int):
 def dismiss_notice(notice_id: int):
     """Hide a billing notice (every member may; 404 for other companies' notices)."""
     ConfirmForm().validate_on_submit() or abort(400)
-    billing_notices.dismiss_notice(db_session(), notice_id)
-    commit()
+    billing_service.dismiss_notice(db_session(), notice_id)
     flash(_("The message was dismissed."), "success")
     if request.form.get("back") == "billing":
         return redirect(url_for("billing.index") + "#notices")

@@ -7,11 +7,12 @@ from flask import Blueprint, Response, g, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from services import figures
 from telemetry import report_export, reports
-from tenants.clock import today_in
+from tenants.clock import today_in, utcnow
 from tenants.errors import N_, DomainError
 from web.auth import tenant_required
-from web.database import commit, db_session
+from web.database import db_session
 from web.errors import domain_message, error_response
 from web.formatting import Formatter
 
@@ -38,11 +39,7 @@ def _today():
 
 def _build() -> reports.Report:
     """The report the query string asks for (DomainError for bad input, before any work)."""
-    args = request.args
-    period = reports.choose_period(args.get("from"), args.get("to"), args.get("pick"), args.get("breakdown"), _today())
-    report = reports.build_report(db_session(), g.tenant, period)
-    commit()  # settling may have written rollups
-    return report
+    return figures.report(db_session(), g.tenant, request.args, utcnow())
 
 
 def _query(report: reports.Report) -> dict:

@@ -1,16 +1,14 @@
 """The alert job: evaluate every tenant's alerts and mail the opted-in members (every minute)."""
 from __future__ import annotations
 
-from functools import cache
-
-from jobs.environment import process_mailer, process_settings
+from jobs.environment import once, process_mailer, process_settings
 from telemetry import alerts
 from telemetry.alert_mail import AlertNotifier
 from tenants.clock import utcnow
 from tenants.db import Database
 
 
-@cache
+@once
 def process_notifier() -> AlertNotifier:
     """This process's alert notifier: its mailer, links on its BASE_URL."""
     return AlertNotifier(process_mailer(), process_settings().base_url)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from functools import cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -15,7 +14,7 @@ from sqlalchemy.orm import Session
 from billing import invoices, ledger, notices
 from billing.payment_jobs import charge_due_invoices, mail_billing_notices
 from billing.providers import PaymentProvider, provider_from_settings
-from jobs.environment import process_mailer, process_settings
+from jobs.environment import once, process_mailer, process_settings
 from tenants.clock import utcnow
 from tenants.db import Database
 from tenants.models import Tenant
@@ -63,7 +62,7 @@ def charge_invoices(db: Database) -> int:
     return charge_due_invoices(db, process_provider(), utcnow())
 
 
-@cache
+@once
 def process_provider() -> PaymentProvider:
     """This process's payment provider, built once from its settings."""
     return provider_from_settings(process_settings())

@@ -3,13 +3,16 @@ per process (jobs take what they need from here on every run, not from the envir
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 from config import Settings
 from tenants.mail import Mailer, SmtpSettings
 
 ROOT = Path(__file__).resolve().parents[1]
+T = TypeVar("T")
 
 
 def settings_from_env() -> Settings:
@@ -24,13 +27,29 @@ def mailer_from(settings: Settings) -> Mailer:
     return Mailer(smtp, settings.mail_from)
 
 
-@cache
+_BUILT_ONCE: list = []
+
+
+def once(build: Callable[[], T]) -> Callable[[], T]:
+    """`build` run once per process, its value kept (settings, the mailer, a provider); `forget` drops them."""
+    kept = cache(build)
+    _BUILT_ONCE.append(kept)
+    return kept
+
+
+def forget() -> None:
+    """Drop every value built once, so the next job run reads the environment again (tests change it)."""
+    for kept in _BUILT_ONCE:
+        kept.cache_clear()
+
+
+@once
 def process_settings() -> Settings:
     """This process's settings, read from the environment once."""
     return settings_from_env()
 
 
-@cache
+@once
 def process_mailer() -> Mailer:
     """This process's mailer, built once from its settings."""
     return mailer_from(process_settings())

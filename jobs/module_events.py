@@ -1,16 +1,15 @@
 """The marketplace jobs: queue device events for modules, and deliver due webhooks."""
 from __future__ import annotations
 
-from functools import cache
-
-from jobs.environment import process_settings
+from jobs.environment import once, process_settings
 from marketplace import device_events, webhooks
+from services import webhook_delivery
 from tenants.clock import utcnow
 from tenants.db import Database
 from tenants.unit_of_work import for_each_tenant
 
 
-@cache
+@once
 def process_sender() -> webhooks.Sender:
     """This process's webhook signing and addressing, as the web app has them."""
     settings = process_settings()
@@ -27,14 +26,4 @@ def emit_module_events(db: Database) -> int:
 
 def deliver_webhooks(db: Database, sender: webhooks.Sender | None = None, rounds: int = 20) -> int:
     """Attempt every due delivery, each in its own transaction; returns how many attempts were made."""
-    sender = sender or process_sender()
-    attempted = 0
-    for _ in range(rounds):
-        with db.session() as session:
-            ids = webhooks.due_ids(session, utcnow())
-        for delivery_id in ids:
-            with db.session() as session:
-                attempted += webhooks.attempt(session, delivery_id, sender) is not None
-        if len(ids) < webhooks.BATCH:
-            break
-    return attempted
+    return webhook_delivery.deliver_due(db, sender or process_sender(), rounds)

@@ -14,6 +14,7 @@ from marketplace.installations import granted_scopes
 from marketplace.models import Installation, Module
 from telemetry import overview, plant, series
 from telemetry.models import Device
+from telemetry.settling import settle_devices
 from tenants.models import Tenant
 from tenants.scoping import require_tenant_id
 
@@ -86,6 +87,8 @@ def _daily_summaries(session: Session, tenant: Tenant, installation: Installatio
     first = max(first, today - timedelta(days=MAX_SUMMARY_BACKLOG_DAYS))
     tariff, shifts, queued = plant.get_tariff(session), plant.get_shifts(session), 0
     day = first
+    if day < today and _settled(day, zone, devices, now):
+        settle_devices(session, devices, now)  # the figures come from rollups: late readings first
     while day < today and _settled(day, zone, devices, now):
         start, end = overview.day_bounds(day, zone)
         for device in devices:

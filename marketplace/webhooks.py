@@ -77,10 +77,24 @@ def due_ids(session: Session, now: datetime, limit: int = BATCH) -> list[int]:
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit)))
 
 
-def attempt(session: Session, delivery_id: int, sender: Sender, now: datetime | None = None) -> WebhookDelivery | None:
-    """Try one due delivery once. The row is locked on PostgreSQL so two schedulers never both take it, then
-    claimed and committed before the POST, so an install token works while the module handles the event."""
-    now = now or utcnow()
+@dataclass(frozen=True)
+class Claim:
+    """A delivery taken for one attempt: what to POST where, and the fresh install token it carries."""
+
+    delivery_id: int
+    installation_id: int
+    url: str
+    body: bytes
+    headers: dict[str, str]
+    token: str | None
+
+
+def claim(session: Session, delivery_id: int, sender: Sender,
+          now: datetime) -> tuple[WebhookDelivery, Claim | None] | None:
+    """Take one due delivery for an attempt (None when it is not due or another scheduler has it locked): the
+    delivery, and what to send, or None when it is held (suspended module) or cancelled instead. Taking it
+    moves its next attempt past the claim time and adds a token; the caller commits before sending, so the
+    token works while the module handles the event."""
     delivery = session.scalar(select(WebhookDelivery).where(
         WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending",
         WebhookDelivery.next_attempt_at <= now).with_for_update(skip_locked=True))
@@ -90,21 +104,33 @@ def attempt(session: Session, delivery_id: int, sender: Sender, now: datetime | 
     module = session.get_one(Module, delivery.module_id)
     installation = session.get_one(Installation, delivery.installation_id)
     if module.status != "published":
-        return _hold(delivery, now)
+        return _hold(delivery, now), None
     if delivery.event_type == "installation.created" and installation.status != "active":
         _finish(delivery, "failed", None, "cancelled: the installation was removed", now)
-        return delivery
+        return delivery, None
     token = add_token(session, installation) if delivery.event_type == "installation.created" else None
     delivery.next_attempt_at = now + CLAIM
-    session.commit()
     body = _body(delivery, token, sender)
+    headers = {SIGNATURE_HEADER: signature_header(module_secret(sender.platform_key, module), body,
+                                                  int(now.timestamp())),
+               "DF-Event-Id": delivery.event_id, "DF-Event-Type": delivery.event_type}
     # a published module (checked above) has its live manifest, which names the webhook URL
-    result = outbound.post_json(cast(dict, module.live_manifest)["webhook_url"], body, {
-        SIGNATURE_HEADER: signature_header(module_secret(sender.platform_key, module), body, int(now.timestamp())),
-        "DF-Event-Id": delivery.event_id, "DF-Event-Type": delivery.event_type}, sender.allow_private)
+    url = cast(dict, module.live_manifest)["webhook_url"]
+    return delivery, Claim(delivery.id, installation.id, url, body, headers, token)
+
+
+def send(taken: Claim, sender: Sender) -> outbound.PostResult:
+    """POST a claimed delivery (outside any transaction: the module may call back meanwhile)."""
+    return outbound.post_json(taken.url, taken.body, taken.headers, sender.allow_private)
+
+
+def record(session: Session, taken: Claim, result: outbound.PostResult, now: datetime) -> WebhookDelivery:
+    """Note how a claimed attempt went: delivered, retried later with backoff, or failed for good; a token
+    confirmed received makes the earlier attempts' tokens stop working."""
+    delivery = session.get_one(WebhookDelivery, taken.delivery_id)
     _record(delivery, result, now)
-    if token is not None and result.ok:
-        keep_only(session, installation, token)  # earlier attempts' tokens die once this one arrived
+    if taken.token is not None and result.ok:
+        keep_only(session, session.get_one(Installation, taken.installation_id), taken.token)
     return delivery
 
 

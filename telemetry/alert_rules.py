@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from telemetry import overview, plant
 from telemetry.analytics import ShiftCalendar
 from telemetry.models import Device
+from telemetry.settling import settle_devices
 from telemetry.stored_readings import latest_readings
 from tenants.models import Tenant
 
@@ -95,6 +96,7 @@ def idle_waste_details(session: Session, tenant: Tenant, limit: IdleLimit, now: 
     if limit.limit is None or not limit.on:
         return {}
     day = now.astimezone(ZoneInfo(tenant.timezone)).date()
+    settle_devices(session, list(session.scalars(select(Device).where(Device.status == "active"))), now)
     found = {}
     for machine in overview.machines_for_day(session, tenant, day, now):
         wh, cost = machine.day.idle_waste_wh, machine.day.idle_waste_cost

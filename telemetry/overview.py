@@ -13,7 +13,6 @@ from telemetry.analytics import Bucket, aggregate
 from telemetry.models import Device
 from telemetry.queries import is_online
 from telemetry.rollups import stored_quarters_by_device
-from telemetry.settling import settle_devices
 from tenants.clock import utcnow
 from tenants.models import Tenant
 
@@ -46,10 +45,10 @@ def live_state(device: Device, now: datetime | None = None) -> tuple[str, dateti
 
 
 def machines_for_day(session: Session, tenant: Tenant, day: date, now: datetime | None = None) -> list[MachineDay]:
-    """Every active machine with its live state and the day's figures, most in need of attention first."""
+    """Every active machine with its live state and the day's figures (from its rollups as they stand:
+    callers settle first), most in need of attention first."""
     now = now or utcnow()
     devices = list(session.scalars(select(Device).where(Device.status == "active")))
-    settle_devices(session, devices, now)
     zone = ZoneInfo(tenant.timezone)
     start, end = day_bounds(day, zone)
     quarters = stored_quarters_by_device(session, [d.id for d in devices], start, end)  # plain rows, not ORM objects

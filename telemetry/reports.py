@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from telemetry import plant, registry, series
 from telemetry.analytics import Bucket
-from telemetry.settling import settle_devices
 from tenants.clock import utcnow
 from tenants.errors import N_, DomainError
 from tenants.models import Tenant
@@ -216,17 +215,16 @@ def _total_slices(machines: list[MachineReport], period: ReportPeriod) -> list[S
 
 
 def build_report(session: Session, tenant: Tenant, period: ReportPeriod, now: datetime | None = None) -> Report:
-    """The report of every active machine of the current tenant (settles pending rollups first)."""
+    """The report of every active machine of the current tenant, from their rollups as they stand (callers
+    settle first)."""
     now = now or utcnow()
     zone = ZoneInfo(tenant.timezone)
     bounds = utc_bounds(period, zone)
     devices = registry.list_devices(session, "active", per_page=MAX_MACHINES).devices
-    settle_devices(session, devices, now)
     tariff, shifts = plant.get_tariff(session), plant.get_shifts(session)
     by_id = {}
     for device in sorted(devices, key=lambda d: d.id):  # storing days locks rows in id order, as settling does
-        days = series.device_buckets(session, tenant, device, bounds, "day", now, tariff=tariff, shifts=shifts,
-                                     settle=False)
+        days = series.device_buckets(session, tenant, device, bounds, "day", now, tariff=tariff, shifts=shifts)
         by_id[device.id] = _machine(device, days, period)
     machines = [by_id[device.id] for device in devices]
     total = Figures()

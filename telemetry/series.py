@@ -1,4 +1,4 @@
-"""Figures per time bucket for a device or the whole company, always settled and live."""
+"""Figures per time bucket for a device or the whole company, live, from settled rollups."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,7 +13,6 @@ from telemetry.analytics.zones import enclosing
 from telemetry.day_rollups import day_buckets
 from telemetry.models import Device
 from telemetry.rollups import stored_quarters
-from telemetry.settling import settle_devices
 from tenants.clock import utcnow
 from tenants.errors import N_, DomainError
 from tenants.models import Tenant
@@ -63,14 +62,12 @@ def check_period(start: datetime, end: datetime, resolution: str, zone: ZoneInfo
 
 
 def device_buckets(session: Session, tenant: Tenant, device: Device, period: Period, resolution: str,
-                   now: datetime | None = None, *, tariff: Tariff | None = None, shifts: ShiftCalendar | None = None,
-                   settle: bool = True) -> list[Bucket]:
-    """The device's figures per bucket of local time overlapping the period, priced by the tariff.
-
-    Callers looping over many devices settle them once (`settle=False`) and pass the tariff and shifts in."""
+                   now: datetime | None = None, *, tariff: Tariff | None = None,
+                   shifts: ShiftCalendar | None = None) -> list[Bucket]:
+    """The device's figures per bucket of local time overlapping the period, priced by the tariff, from its
+    rollups as they stand (callers settle first: telemetry.settling; callers looping over many devices pass
+    the tariff and shifts in)."""
     now = now or utcnow()
-    if settle:
-        settle_devices(session, [device], now)
     zone = ZoneInfo(tenant.timezone)
     lo, hi = enclosing(resolution, zone, period.start.timestamp(), period.end.timestamp())
     start, end = (datetime.fromtimestamp(t, UTC) for t in (lo, hi))

@@ -25,6 +25,16 @@ def cheap_password_hashing():
     use_cheap_hashing()
 
 
+@pytest.fixture(autouse=True)
+def fresh_job_environment():
+    """Jobs build their settings and mailer once per process; a test may change the environment first."""
+    from jobs.environment import forget
+
+    forget()
+    yield
+    forget()
+
+
 @pytest.fixture(scope="session")
 def test_db(tmp_path_factory):
     """The session's migrated database; dropped at the end."""

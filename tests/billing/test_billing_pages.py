@@ -293,7 +293,7 @@ def test_card_context_follows_the_stripe_settings(app_config, db, owner):
         application = create_app(config)
         with application.test_request_context("/billing/"):
             bind_tenant(owner.tenant_id)
-            context = billing._card_context()
+            context = billing._card_context(None)
         application.extensions["database"].dispose()
         assert context == {"billing_account": None, "stripe_publishable_key": expected,
                            "stripe_js_url": "https://js.stripe.com/v3/"}

@@ -9,6 +9,7 @@ import pytest
 from marketplace import modules, outbound, webhooks
 from marketplace.manifest import parse_manifest
 from marketplace.models import Module, WebhookDelivery
+from services import webhook_delivery
 from telemetry import registry
 from tenants import accounts
 from tenants.errors import Conflict, DomainError
@@ -47,7 +48,7 @@ def test_a_suspended_modules_events_are_held_without_using_up_attempts(db, insta
                         "Under investigation.")
     with db.session() as session:
         [delivery] = session.query(WebhookDelivery).all()
-        webhooks.attempt(session, delivery.id, SENDER)
+        webhook_delivery.deliver(db, delivery.id, SENDER)
     with db.session() as session:
         held = session.get(WebhookDelivery, delivery.id)
         assert (held.status, held.attempts, held.last_error) == ("pending", 0, "held: the module is suspended")
@@ -59,12 +60,12 @@ def test_earlier_tokens_work_until_an_attempt_is_confirmed(client, db, installed
     receiver.statuses = [500]
     with db.session() as session:
         [delivery] = session.query(WebhookDelivery).all()
-        webhooks.attempt(session, delivery.id, SENDER)
+        webhook_delivery.deliver(db, delivery.id, SENDER)
     first = receiver.events()[0]["data"]["installation_token"]
     headers = {"Authorization": f"Bearer {first}"}
     assert client.get("/api/partner/v1/installation", headers=headers).status_code == 200  # committed before the POST
     with db.session() as session:
-        webhooks.attempt(session, delivery.id, SENDER, delivery.next_attempt_at + webhooks.CLAIM)
+        webhook_delivery.deliver(db, delivery.id, SENDER, delivery.next_attempt_at + webhooks.CLAIM)
     second = receiver.events()[1]["data"]["installation_token"]
     assert client.get("/api/partner/v1/installation", headers=headers).status_code == 401
     assert client.get("/api/partner/v1/installation", headers={"Authorization": f"Bearer {second}"}).status_code == 200

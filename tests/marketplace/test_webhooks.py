@@ -13,6 +13,7 @@ from jobs.module_events import deliver_webhooks
 from marketplace import installations, outbound, webhooks
 from marketplace.models import Module, WebhookDelivery
 from marketplace.signing import module_secret
+from services import webhook_delivery
 from telemetry import registry
 from tenants.clock import utcnow
 from tenants.scoping import tenant_context
@@ -82,18 +83,18 @@ def test_a_failing_endpoint_is_retried_with_backoff_and_logged(app, client, db, 
     [delivery] = deliveries(db)
     start = delivery.next_attempt_at
     with db.session() as session:
-        webhooks.attempt(session, delivery.id, sender(), start)
+        webhook_delivery.deliver(db, delivery.id, sender(), start)
     with db.session() as session:
-        assert webhooks.attempt(session, delivery.id, sender(), start + timedelta(seconds=29)) is None  # not due
+        assert webhook_delivery.deliver(db, delivery.id, sender(), start + timedelta(seconds=29)) is None  # not due
         failed = session.get(WebhookDelivery, delivery.id)
         assert (failed.status, failed.attempts, failed.last_status_code) == ("pending", 1, 500)
         assert failed.next_attempt_at == start + timedelta(seconds=30) and failed.last_error == "HTTP 500"
         log = webhooks.delivery_log(session, session.get(Module, installed["module"]))
         assert [(d.event_type, d.attempts, d.last_status_code) for d in log.deliveries] == [
             ("installation.created", 1, 500)]
-        webhooks.attempt(session, delivery.id, sender(), start + timedelta(seconds=30))  # a redirect is a failure
+        webhook_delivery.deliver(db, delivery.id, sender(), start + timedelta(seconds=30))  # a redirect is a failure
     with db.session() as session:
-        webhooks.attempt(session, delivery.id, sender(), start + timedelta(seconds=90))
+        webhook_delivery.deliver(db, delivery.id, sender(), start + timedelta(seconds=90))
     first, _redirected, last = receiver.events()
     assert first["id"] == last["id"]  # at least once, with the same event id
     assert first["data"]["installation_token"] != last["data"]["installation_token"]
@@ -112,7 +113,7 @@ def test_retries_double_up_to_an_hour_and_stop_after_24_hours(db, installed):
     moment, gaps = delivery.next_attempt_at, []
     while True:
         with db.session() as session:
-            current = webhooks.attempt(session, delivery.id, sender(), moment)
+            current = webhook_delivery.deliver(db, delivery.id, sender(), moment)
             if current.status != "pending":
                 break
             gaps.append((current.next_attempt_at - moment).total_seconds())
