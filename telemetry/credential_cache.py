@@ -15,7 +15,7 @@ from tenants import credentials
 from tenants.models import Tenant
 
 if TYPE_CHECKING:
-    from telemetry.ingest import IngestSource
+    from telemetry.ingest_sources import IngestSource
 
 
 VERIFIED_TTL_S = 60.0

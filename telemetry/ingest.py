@@ -1,71 +1,31 @@
-"""The one path every ingest format takes after parsing: authenticate, check and sort the readings
-(plan_ingest), store them (store_plan, or telemetry.store_pg.store_all_committed without a session)."""
+"""The one path every ingest format takes after parsing and authenticating (telemetry.ingest_sources): check
+and sort the readings (plan_ingest), store them (store_plan, or telemetry.store_pg.store_all_committed without
+a session)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, case, select, update
+from sqlalchemy import bindparam, case, update
 from sqlalchemy.orm import Session
 
 from telemetry import registry
 from telemetry.analytics import IDLE, OFF, RUNNING, DeviceSettings, state_of
-from telemetry.credential_cache import CredentialCache
 from telemetry.device_status import is_status_only, status_values, store_reported
-from telemetry.models import Device, DeviceCredential
+from telemetry.ingest_sources import IngestSource
+from telemetry.models import Device
 from telemetry.packing import without_packed
 from telemetry.parsers import MEASURES
 from telemetry.readings import NormalizedReading, ParseResult, Rejection, validate
 from telemetry.rollups import mark_dirty
 from telemetry.storage import insert_readings
 from telemetry.store_pg import store_rows_pg
-from tenants import credentials
-from tenants.clock import utcnow
-from tenants.models import Tenant
-from tenants.scoping import require_tenant_id, tenant_context
-from tenants.secrets import hash_secret, secret_matches
+from tenants.scoping import require_tenant_id
 
 MAX_READINGS = 10_000
 STATE_NAMES = {RUNNING: "running", IDLE: "idle", OFF: "off"}
-LAST_USED_RESOLUTION_S = 60
-
-
-@dataclass(frozen=True)
-class DeviceRef:
-    """What ingest needs of a device token's device, read once: safe to keep between requests."""
-
-    id: int
-    name: str
-    status: str
-    input_map: dict
-    off_below_w: float
-    run_above_w: float
-    max_gap_s: int
-
-    @classmethod
-    def of(cls, device: Device) -> DeviceRef:
-        return cls(device.id, device.name, device.status, dict(device.input_map or {}), device.off_below_w,
-                   device.run_above_w, device.max_gap_s)
-
-
-@dataclass(frozen=True)
-class IngestSource:
-    """Who is posting: a device token (bound to one device) or a gateway key (names devices)."""
-
-    tenant_id: int
-    credential_id: int
-    kind: str
-    device: DeviceRef | None
-    timezone: ZoneInfo
-    retention_days: int
-
-    @property
-    def input_map(self) -> dict:
-        """The device's firmware-name map (gateway posts map per device after parsing)."""
-        return dict(self.device.input_map or {}) if self.device is not None else {}
 
 
 @dataclass
@@ -86,66 +46,6 @@ class IngestOutcome:
         if self.device_status:
             body["device_status"] = self.device_status
         return body
-
-
-def cached_source(secret: str | None, cache: CredentialCache | None,
-                  checked_in_statement: bool = False) -> IngestSource | None:
-    """The source of a secret authenticated less than `cache.ttl` seconds ago, else None (no query).
-    With `checked_in_statement` (the caller's storing statement checks the credential again), a
-    device token's source is used for up to `cache.verified_ttl` seconds."""
-    if cache is None or not secret or len(secret) != 32:
-        return None
-    digest = hash_secret(secret)
-    if checked_in_statement:
-        source = cache.get(digest, max_age=cache.verified_ttl)
-        if source is not None and source.kind == "device":
-            return source
-    return cache.get(digest)
-
-
-def authenticate(session: Session, secret: str | None, cache: CredentialCache | None = None) -> IngestSource | None:
-    """The source of a device token or gateway key, or None when it is not a live credential.
-    With a cache, a secret authenticated less than `cache.ttl` seconds ago costs no query."""
-    source = cached_source(secret, cache)
-    if source is not None:
-        return source
-    if not secret or len(secret) != 32:
-        return None
-    digest = hash_secret(secret)
-    ref = credentials.resolve(session, secret, ("device", "gateway"))
-    if ref is None:
-        return None
-    with tenant_context(ref.tenant_id):
-        # the credential, its tenant's settings and (for a device token) its device in one query
-        row = session.execute(
-            select(DeviceCredential, Tenant.timezone, Tenant.raw_retention_days, Device)
-            .join(Tenant, Tenant.id == DeviceCredential.tenant_id)
-            .outerjoin(Device, Device.id == DeviceCredential.device_id)
-            .where(DeviceCredential.id == ref.credential_id)
-        ).first()
-        if row is None or row[0].revoked_at is not None or not secret_matches(secret, row[0].secret_hash):
-            return None
-        credential, zone, retention, device = row
-        if credential.kind == "device" and (device is None or device.status == "retired"):
-            return None
-        _note_use(credential)
-    source = IngestSource(ref.tenant_id, credential.id, credential.kind,
-                          DeviceRef.of(device) if credential.kind == "device" else None, ZoneInfo(zone), retention)
-    if cache is not None:
-        cache.put(digest, source)
-    return source
-
-
-def credential_live(session: Session, credential_id: int) -> bool:
-    """Whether a device credential of the current tenant is still not revoked."""
-    return session.scalar(select(DeviceCredential.id).where(
-        DeviceCredential.id == credential_id, DeviceCredential.revoked_at.is_(None))) is not None
-
-
-def _note_use(credential: DeviceCredential) -> None:
-    now = utcnow()
-    if credential.last_used_at is None or (now - credential.last_used_at).total_seconds() > LAST_USED_RESOLUTION_S:
-        credential.last_used_at = now
 
 
 @dataclass

@@ -12,17 +12,8 @@ from flask import abort, current_app, g, request
 from telemetry.credential_cache import CredentialCache
 from telemetry.group_commit import GroupCommitter
 from telemetry.inflate import CONTENT_ENCODINGS, InflatedTooLarge, NotInflatable, inflate, wbits_for
-from telemetry.ingest import (
-    MAX_READINGS,
-    IngestOutcome,
-    IngestSource,
-    authenticate,
-    cached_source,
-    counted,
-    credential_live,
-    plan_ingest,
-    store_plan,
-)
+from telemetry.ingest import MAX_READINGS, IngestOutcome, counted, plan_ingest, store_plan
+from telemetry.ingest_sources import IngestSource, authenticate, cached_source, credential_live
 from telemetry.packing import may_touch_blocks
 from telemetry.readings import ParseContext, ParseResult, PayloadError
 from telemetry.store_pg import DeviceWrite, store_all_committed
