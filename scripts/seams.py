@@ -4,8 +4,8 @@
 
 (a) Views with more than one domain call. A view: a function in blueprints/*.py with a decorator ending in
     .route/.get/.post/.put/.patch/.delete. A domain call: a call site `mod.f(...)` (or `mod.A.f(...)`) where
-    `mod` is bound by an import to a module of tenants, telemetry, marketplace, billing, jobs or web, or `f(...)`
-    (or `f.g(...)`) where `f` came `from <such a module> import f`, unless the name is a model class (one
+    `mod` is bound by an import to a module of tenants, telemetry, marketplace, billing, jobs, services or web,
+    or `f(...)` (or `f.g(...)`) where `f` came `from <such a module> import f`, unless the name is a model class (one
     deriving from tenants.db.Base) or ends in "Error". Sites in same-module functions the view calls count too
     (transitively, each function once); each site counts once. In brackets: leaving out web.* calls.
 (b) Per-tenant loops outside blueprints/: a `for` whose body enters `tenant_context(...)` with an argument
@@ -27,7 +27,7 @@ import re
 import sys
 from pathlib import Path
 
-DOMAIN = ("tenants", "telemetry", "marketplace", "billing", "jobs", "web")
+DOMAIN = ("tenants", "telemetry", "marketplace", "billing", "jobs", "web", "services")
 CORE = ("tenants", "telemetry", "marketplace", "billing")
 VERBS = {"route", "get", "post", "put", "patch", "delete"}
 CONCEPTS = (  # name, folders (empty: all), pattern
