@@ -6,11 +6,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from blueprints.forms import ChangePasswordForm, CompanyFields, CompanyForm, ConfirmForm, ProfileForm
-from telemetry import alert_mail
-from tenants import accounts, audit
+from services import accounts as accounts_service
 from tenants.errors import DomainError
 from web.auth import bind_session_user, client_ip
-from web.database import commit, db_session
+from web.database import db_session
 from web.errors import domain_message, error_response
 from web.i18n import LANGUAGES, normalise_language
 
@@ -34,9 +33,7 @@ def update_profile():
     if not form.validate_on_submit():
         bind_session_user()
         return render_template("account/profile.html", form=form, password_form=ChangePasswordForm()), 422
-    current_user.name = (form.name.data or "").strip()
-    current_user.locale = form.locale.data
-    commit()
+    accounts_service.update_profile(db_session(), current_user, form.name.data or "", form.locale.data)
     flash(_("Your profile was saved."), "success")
     return redirect(url_for("account.profile"))
 
@@ -49,13 +46,11 @@ def change_password():
     bind_session_user()
     if form.validate_on_submit():
         try:
-            accounts.change_password(db_session(), current_user, form.current.data, form.password.data)
+            accounts_service.change_password(db_session(), current_user, form.current.data, form.password.data,
+                                             g.membership, client_ip())
         except DomainError as exc:
             flash(domain_message(exc), "error")
             return render_template("account/profile.html", form=ProfileForm(obj=current_user), password_form=form), 422
-        if g.membership is not None:
-            audit.record(db_session(), "password_changed", current_user.id, client_ip())
-        commit()
         # The user object itself (not the proxy, which would then point at itself): this session
         # carries the new epoch; the others do not.
         login_user(current_user._get_current_object())
@@ -70,8 +65,7 @@ def alert_mails():
     """Turn alert mails on or off for each of the user's companies."""
     ConfirmForm().validate_on_submit() or abort(400)
     chosen = [int(v) for v in request.form.getlist("alert_mails") if v.isdecimal()]
-    alert_mail.set_alert_mails(db_session(), current_user.id, chosen)
-    commit()
+    accounts_service.set_alert_mails(db_session(), current_user.id, chosen)
     flash(_("Your alert mail choices were saved."), "success")
     return redirect(url_for("account.profile"))
 
@@ -85,8 +79,7 @@ def set_language():
         return error_response(400, _("Choose one of the offered languages."))
     session["lang"] = language
     if current_user.is_authenticated:
-        current_user.locale = language
-        commit()
+        accounts_service.set_language(db_session(), current_user, language)
     return redirect(_back())
 
 
@@ -103,7 +96,7 @@ def _back() -> str:
 def switch_tenant(tenant_id: int):
     """Make another of the user's companies the current one."""
     ConfirmForm().validate_on_submit() or abort(400)
-    if accounts.membership_in(db_session(), current_user.id, tenant_id) is None:
+    if accounts_service.membership(db_session(), current_user.id, tenant_id) is None:
         abort(404)
     session["tenant_id"] = tenant_id
     return redirect(url_for("dashboard.index"))
@@ -118,13 +111,12 @@ def new_company():
     bind_session_user()
     if form.validate_on_submit():
         try:
-            tenant = accounts.create_tenant(db_session(), name=form.company.data, country=form.country.data,
-                                            timezone=form.timezone.data, currency=form.currency.data,
-                                            owner=current_user)
+            tenant = accounts_service.create_company(db_session(), current_user, name=form.company.data,
+                                                     country=form.country.data, timezone=form.timezone.data,
+                                                     currency=form.currency.data)
         except DomainError as exc:
             flash(domain_message(exc), "error")
             return render_template("account/new_company.html", form=form), 422
-        commit()
         session["tenant_id"] = tenant.id
         flash(_("%(name)s was created.", name=tenant.name), "success")
         return redirect(url_for("dashboard.index"))

@@ -6,11 +6,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from blueprints.forms import CompanyFields, EmailForm, LoginForm, NewPasswordForm, SignupForm
-from tenants import accounts, audit
+from services import accounts as accounts_service
 from tenants.errors import DomainError
-from tenants.scoping import tenant_context
+from tenants.models import User
 from web.auth import client_ip
-from web.database import commit, db_session
+from web.database import db_session
 from web.errors import domain_message
 from web.extensions import limiter
 from web.i18n import select_locale
@@ -24,9 +24,23 @@ def _secret() -> str:
     return current_app.config["SECRET_KEY"]
 
 
-def _send_verification(user) -> None:
-    link = external_url("auth.verify", token=accounts.verification_token(_secret(), user))
-    send_mail(user.email, "verify", user.locale, user=user, link=link)
+class _Mail:
+    """The account mails, rendered and sent by web.mailing (services.accounts.AccountMail)."""
+
+    def verification(self, user: User, token: str) -> None:
+        link = external_url("auth.verify", token=token)
+        send_mail(user.email, "verify", user.locale, user=user, link=link)
+
+    def signup_existing(self, user: User) -> None:
+        send_mail(user.email, "signup_existing", user.locale,
+                  login=external_url("auth.login"), forgot=external_url("auth.forgot"))
+
+    def reset(self, user: User, token: str) -> None:
+        link = external_url("auth.reset", token=token)
+        send_mail(user.email, "reset", user.locale, link=link)
+
+
+MAIL = _Mail()
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -37,19 +51,13 @@ def signup():
     CompanyFields.fill(form)
     if form.validate_on_submit():
         try:
-            result = accounts.signup(
-                db_session(), company=form.company.data, country=form.country.data, timezone=form.timezone.data,
-                currency=form.currency.data, email=form.email.data, password=form.password.data,
-                name=form.name.data or "", locale=select_locale())
+            accounts_service.signup(
+                db_session(), _secret(), MAIL, company=form.company.data, country=form.country.data,
+                timezone=form.timezone.data, currency=form.currency.data, email=form.email.data,
+                password=form.password.data, name=form.name.data or "", locale=select_locale())
         except DomainError as exc:
             flash(domain_message(exc), "error")
             return render_template("auth/signup.html", form=form), 422
-        if result.existing_user is not None:
-            send_mail(result.existing_user.email, "signup_existing", result.existing_user.locale,
-                      login=external_url("auth.login"), forgot=external_url("auth.forgot"))
-        else:
-            _send_verification(result.user)
-        commit()
         return render_template("auth/check_inbox.html", email=form.email.data.strip().lower())
     status = 422 if form.errors else 200
     return render_template("auth/signup.html", form=form), status
@@ -63,38 +71,18 @@ def login():
         return redirect(url_for("dashboard.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        session_db = db_session()
-        user = accounts.authenticate(session_db, form.email.data, form.password.data)
-        if user is None:
-            _record_failed_login(form.email.data)
-            commit()
+        attempt = accounts_service.log_in(db_session(), _secret(), MAIL, form.email.data, form.password.data,
+                                          client_ip())
+        if attempt.user is None:
             flash(_("Email or password is not correct."), "error")
             return render_template("auth/login.html", form=form), 401
-        if not user.is_verified:
-            _send_verification(user)
-            commit()
+        if not attempt.verified:
             flash(_("Confirm your email address first: we have sent you a new link."), "warning")
             return render_template("auth/login.html", form=form), 403
-        _record_for_tenants(user, "login")
-        commit()
-        login_user(user, remember=form.remember.data)
+        login_user(attempt.user, remember=form.remember.data)
         session.pop("tenant_id", None)
         return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
-
-
-def _record_failed_login(email: str) -> None:
-    user = accounts.find_user(db_session(), email or "")
-    if user is not None:
-        _record_for_tenants(user, "login_failed")
-
-
-def _record_for_tenants(user, event: str) -> None:
-    session_db = db_session()
-    for membership in accounts.memberships_of(session_db, user.id):
-        with tenant_context(membership.tenant_id):
-            audit.record(session_db, event, user.id, client_ip())
-            session_db.flush()
 
 
 def _safe_next(target: str | None) -> str:
@@ -116,11 +104,9 @@ def logout():
 def verify(token: str):
     """Confirm an email address from the mailed link (works once)."""
     try:
-        user = accounts.confirm_email(db_session(), _secret(), token)
+        accounts_service.confirm_email(db_session(), _secret(), token, client_ip())
     except DomainError as exc:
         return render_template("auth/link_problem.html", message=domain_message(exc)), 400
-    _record_for_tenants(user, "email_verified")
-    commit()
     flash(_("Your email address is confirmed. You can log in now."), "success")
     return redirect(url_for("auth.login"))
 
@@ -131,11 +117,7 @@ def forgot():
     """Mail a password reset link, saying the same whether or not the account exists."""
     form = EmailForm()
     if form.validate_on_submit():
-        user = accounts.find_user(db_session(), form.email.data)
-        if user is not None:
-            link = external_url("auth.reset", token=accounts.reset_token(_secret(), user))
-            send_mail(user.email, "reset", user.locale, link=link)
-            commit()
+        accounts_service.request_reset(db_session(), _secret(), MAIL, form.email.data)
         return render_template("auth/check_inbox.html", email=form.email.data.strip().lower(), reset=True)
     return render_template("auth/forgot.html", form=form), 422 if form.errors else 200
 
@@ -147,17 +129,15 @@ def reset(token: str):
     form = NewPasswordForm()
     if request.method == "GET":
         try:
-            accounts.user_for_reset(db_session(), _secret(), token)
+            accounts_service.check_reset_link(db_session(), _secret(), token)
         except DomainError as exc:
             return render_template("auth/link_problem.html", message=domain_message(exc)), 400
     if form.validate_on_submit():
         try:
-            user = accounts.reset_password(db_session(), _secret(), token, form.password.data)
+            accounts_service.reset_password(db_session(), _secret(), token, form.password.data, client_ip())
         except DomainError as exc:
             flash(domain_message(exc), "error")
             return render_template("auth/reset.html", form=form), 400
-        _record_for_tenants(user, "password_reset")
-        commit()
         logout_user()
         flash(_("Your password was changed. Log in with the new one."), "success")
         return redirect(url_for("auth.login"))

@@ -150,3 +150,12 @@ def membership_in(session: Session, user_id: int, tenant_id: int) -> Membership 
     return session.scalar(
         select(Membership).where(Membership.user_id == user_id, Membership.tenant_id == tenant_id)
     )
+
+
+def record_for_user(session: Session, user: User, event: str, ip: str | None = None) -> None:
+    """Append one of a user's own security events (a login, a confirmed address, a reset password) to the
+    audit log of every company the user belongs to."""
+    for membership in memberships_of(session, user.id):
+        with tenant_context(membership.tenant_id):
+            audit.record(session, event, user.id, ip)
+            session.flush()
