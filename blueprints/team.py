@@ -6,11 +6,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from blueprints.forms import ConfirmForm, InviteForm, NewPasswordForm, RoleForm
-from tenants import accounts, team
+from services import team as team_service
 from tenants.errors import DomainError
-from tenants.models import Tenant
+from tenants.models import Invitation
 from web.auth import bind_tenant, role_required, tenant_required
-from web.database import commit, db_session
+from web.database import db_session
 from web.errors import domain_message
 from web.i18n import select_locale
 from web.mailing import external_url, send_mail
@@ -23,9 +23,15 @@ def _secret() -> str:
 
 
 def _render(invite_form: InviteForm | None = None, status: int = 200):
+    page = team_service.team_page(db_session())
     return render_template(
-        "team/index.html", members=team.members(db_session()), invitations=team.pending_invitations(db_session()),
+        "team/index.html", members=page.members, invitations=page.invitations,
         invite_form=invite_form or InviteForm(), role_form=RoleForm(), confirm=ConfirmForm()), status
+
+
+def _send_invitation(invitation: Invitation, token: str) -> None:
+    send_mail(invitation.email, "invite", select_locale(), company=g.tenant.name, inviter=current_user,
+              role=invitation.role, link=external_url("team.accept", token=token))
 
 
 @bp.get("/team")
@@ -46,13 +52,11 @@ def invite():
         flash(_("Confirm your own email address before inviting others."), "error")
         return _render(form, 403)
     try:
-        invitation, token = team.invite(db_session(), _secret(), g.membership, form.email.data, form.role.data)
+        invitation = team_service.invite(db_session(), _secret(), g.membership, form.email.data, form.role.data,
+                                         _send_invitation)
     except DomainError as exc:
         flash(domain_message(exc), "error")
         return _render(form, exc.status if exc.status != 400 else 422)
-    send_mail(invitation.email, "invite", select_locale(), company=g.tenant.name, inviter=current_user,
-              role=invitation.role, link=external_url("team.accept", token=token))
-    commit()
     flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
     return redirect(url_for("team.index"))
 
@@ -62,8 +66,7 @@ def invite():
 def revoke(invitation_id: int):
     """Withdraw a pending invitation."""
     ConfirmForm().validate_on_submit() or abort(400)
-    team.revoke_invitation(db_session(), g.membership, invitation_id)
-    commit()
+    team_service.revoke_invitation(db_session(), g.membership, invitation_id)
     flash(_("The invitation was withdrawn."), "success")
     return redirect(url_for("team.index"))
 
@@ -76,8 +79,7 @@ def change_role(membership_id: int):
     if not form.validate_on_submit():
         flash(_("Choose the role admin or member."), "error")
         return _render(status=422)
-    team.change_role(db_session(), g.membership, membership_id, form.role.data)
-    commit()
+    team_service.change_role(db_session(), g.membership, membership_id, form.role.data)
     flash(_("The role was changed."), "success")
     return redirect(url_for("team.index"))
 
@@ -87,8 +89,7 @@ def change_role(membership_id: int):
 def remove(membership_id: int):
     """Remove a member from the company."""
     ConfirmForm().validate_on_submit() or abort(400)
-    team.remove_member(db_session(), g.membership, membership_id)
-    commit()
+    team_service.remove_member(db_session(), g.membership, membership_id)
     flash(_("The member was removed."), "success")
     return redirect(url_for("team.index"))
 
@@ -98,8 +99,7 @@ def remove(membership_id: int):
 def transfer(membership_id: int):
     """Hand ownership to another member."""
     ConfirmForm().validate_on_submit() or abort(400)
-    target = team.transfer_ownership(db_session(), g.membership, membership_id)
-    commit()
+    target = team_service.transfer_ownership(db_session(), g.membership, membership_id)
     flash(_("%(email)s now owns the company; you are an admin.", email=target.user.email), "success")
     return redirect(url_for("team.index"))
 
@@ -108,18 +108,12 @@ def transfer(membership_id: int):
 def accept(token: str):
     """Join a company from an invitation link, creating an account when needed."""
     try:
-        tenant_id = team.invitation_tenant(_secret(), token)
+        link = team_service.open_invitation(db_session(), _secret(), token, bind_tenant)
     except DomainError as exc:
         return render_template("auth/link_problem.html", message=domain_message(exc)), 400
-    bind_tenant(tenant_id)
-    invitation = team.invitation_for_token(db_session(), _secret(), token)
-    if invitation is None:
-        return render_template("auth/link_problem.html",
-                               message=_("This invitation is not valid, has expired or was already used.")), 400
-    existing = accounts.find_user(db_session(), invitation.email)
+    invitation, existing = link.invitation, link.existing
     form = NewPasswordForm()
-    company = db_session().get(Tenant, tenant_id)
-    page = {"invitation": invitation, "existing": existing, "form": form, "company": company.name}
+    page = {"invitation": invitation, "existing": existing, "form": form, "company": link.company.name}
     if current_user.is_authenticated and current_user.email != invitation.email:
         return render_template("team/accept.html", wrong_user=True, **page), 403
     if request.method == "GET":
@@ -128,19 +122,17 @@ def accept(token: str):
         return redirect(url_for("auth.login", next=url_for("team.accept", token=token)))
     if not form.validate_on_submit() if existing is None else not ConfirmForm().validate_on_submit():
         return render_template("team/accept.html", **page), 422
-    return _join(token, invitation, existing, form, page)
+    return _join(token, link, form, page)
 
 
-def _join(token: str, invitation, existing, form: NewPasswordForm, page: dict):
+def _join(token: str, link: team_service.InvitationLink, form: NewPasswordForm, page: dict):
     try:
-        user = existing or accounts.create_user(db_session(), email=invitation.email, password=form.password.data,
-                                                locale=select_locale())
-        membership = team.accept_invitation(db_session(), _secret(), token, user)
+        membership = team_service.join(db_session(), _secret(), token, link,
+                                       form.password.data if link.existing is None else None, select_locale())
     except DomainError as exc:
         flash(domain_message(exc), "error")
         return render_template("team/accept.html", **page), 422
-    commit()
-    login_user(user)
+    login_user(membership.user)
     session["tenant_id"] = membership.tenant_id
     flash(_("Welcome to %(company)s.", company=membership.tenant.name), "success")
     return redirect(url_for("dashboard.index"))
