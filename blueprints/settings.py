@@ -5,12 +5,11 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from billing import ledger
 from blueprints.forms import CompanyFields, CompanyForm, ConfirmForm, NameForm
-from tenants import apikeys, audit, company
+from services import settings as settings_service
 from tenants.errors import DomainError
 from web.auth import role_required, tenant_required
-from web.database import commit, db_session
+from web.database import db_session
 from web.errors import domain_message, error_response
 
 bp = Blueprint("settings", __name__)
@@ -30,13 +29,12 @@ def index():
         if not form.validate_on_submit():
             return render_template("settings/index.html", form=form), 422
         try:
-            company.update_company(db_session(), g.membership, name=form.company.data, country=form.country.data,
-                                   timezone=form.timezone.data, currency=form.currency.data,
-                                   currency_locked=ledger.has_usage(db_session()))
+            settings_service.update_company(db_session(), g.membership, name=form.company.data,
+                                            country=form.country.data, timezone=form.timezone.data,
+                                            currency=form.currency.data)
         except DomainError as exc:
             flash(domain_message(exc), "error")
             return render_template("settings/index.html", form=form), 422
-        commit()
         flash(_("The settings were saved."), "success")
         return redirect(url_for("settings.index"))
     return render_template("settings/index.html", form=form)
@@ -46,7 +44,7 @@ def index():
 @role_required("owner", "admin")
 def api_keys():
     """List the company's API keys."""
-    return render_template("settings/api_keys.html", keys=apikeys.list_keys(db_session()), form=NameForm(),
+    return render_template("settings/api_keys.html", keys=settings_service.api_keys(db_session()), form=NameForm(),
                            confirm=ConfirmForm())
 
 
@@ -56,13 +54,12 @@ def create_api_key():
     """Create a key and show its secret once."""
     form = NameForm()
     if not form.validate_on_submit():
-        return render_template("settings/api_keys.html", keys=apikeys.list_keys(db_session()), form=form,
+        return render_template("settings/api_keys.html", keys=settings_service.api_keys(db_session()), form=form,
                                confirm=ConfirmForm()), 422
     if not current_user.is_verified:
         flash(_("Confirm your email address before creating API keys."), "error")
         return redirect(url_for("settings.api_keys"))
-    key, secret = apikeys.create_key(db_session(), form.name.data, current_user.id)
-    commit()
+    key, secret = settings_service.create_api_key(db_session(), form.name.data, current_user.id)
     return render_template("settings/api_key_created.html", key=key, secret=secret)
 
 
@@ -71,8 +68,7 @@ def create_api_key():
 def revoke_api_key(key_id: int):
     """Revoke a key at once."""
     ConfirmForm().validate_on_submit() or abort(400)
-    key = apikeys.revoke_key(db_session(), key_id, current_user.id)
-    commit()
+    key = settings_service.revoke_api_key(db_session(), key_id, current_user.id)
     flash(_("The key %(name)s was revoked.", name=key.name), "success")
     return redirect(url_for("settings.api_keys"))
 
@@ -84,6 +80,6 @@ def audit_log():
     page = request.args.get("page", 1, type=int) or 1
     if page < 1 or page > 100000:
         return error_response(400, _("There is no such page of the audit log."))
-    events, total = audit.page_of_events(db_session(), page)
-    pages = max((total + 49) // 50, 1)
-    return render_template("settings/audit.html", events=events, page=page, pages=pages, total=total)
+    found = settings_service.audit_page(db_session(), page)
+    return render_template("settings/audit.html", events=found.events, page=found.page, pages=found.pages,
+                           total=found.total)
