@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, jsonify, request
 from flask_babel import gettext
 
 from telemetry import advice_service, overview, plant, registry
-from tenants.clock import today_in
+from tenants.clock import local_today
 from web.api import api_tenant, json_object, require_write
 from web.database import commit, db_session
 from web.device_data import series_body
@@ -38,10 +37,9 @@ def device_advice(device_id: int):
 def overview_of_day():
     """Every machine's state now and its figures for a local day (`date`, default today)."""
     session, tenant = db_session(), api_tenant()
-    zone = ZoneInfo(tenant.timezone)
     raw = request.args.get("date")
     try:
-        day = date.fromisoformat(raw) if raw else today_in(zone)
+        day = date.fromisoformat(raw) if raw else local_today(tenant)
     except ValueError:
         abort(400, description="date must be a local date such as 2026-05-04")
     machines = overview.machines_for_day(session, tenant, day)

@@ -14,7 +14,7 @@ from marketplace.models import Module
 from marketplace.modules import live_manifest
 from telemetry import queries
 from telemetry.models import Device
-from tenants.clock import today_in
+from tenants.clock import local_today
 from tenants.models import Tenant
 from tenants.secrets import hash_secret
 from web.api import json_object, page_arg
@@ -82,7 +82,7 @@ def _tenant() -> Tenant:
 def installation():
     """The installation: its company, scopes, devices, cap, pricing and this month's reported spend."""
     tenant = _tenant()
-    today = today_in(tenant.timezone)
+    today = local_today(tenant)
     body = installations.installation_json(g.installation, tenant)
     body["scopes"] = sorted(g.scopes)
     return jsonify({**body, "module": g.module.slug, "pricing": live_manifest(g.module).as_json()["pricing"],
@@ -133,8 +133,7 @@ def report_usage():
         record, created = usage.report_usage(db_session(), g.installation, g.module, tenant, json_object())
     except usage.PaymentRequired:
         db_session().rollback()
-        notices.cap_reached(db_session(), g.installation, tenant.currency,
-                            today_in(tenant.timezone))
+        notices.cap_reached(db_session(), g.installation, tenant.currency, local_today(tenant))
         commit()  # the company learns its cap stopped the module, though the report itself is refused
         raise
     commit()

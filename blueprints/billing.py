@@ -25,7 +25,7 @@ from blueprints.marketplace import price_text
 from blueprints.marketplace_forms import major_text, money
 from marketplace import installations, usage
 from marketplace.modules import live_manifest
-from tenants.clock import today_in, utcnow
+from tenants.clock import local_today, utcnow
 from tenants.errors import N_, DomainError
 from tenants.validation import countries
 from web.auth import role_required, tenant_required
@@ -46,11 +46,6 @@ STATUS_LABELS = {"draft": N_("Draft"), "open": N_("Open"), "paid": N_("Paid"),
 
 
 # --- helpers shared by the templates (and the notification centre) --------------------------------
-
-def local_today(tenant) -> date:
-    """Today in the company's time zone."""
-    return today_in(tenant.timezone)
-
 
 def line_label(meter: str, module_name: str = "") -> str:
     """A ledger or invoice line in plain words, e.g. "Digital Factory platform: Active machine-days"."""

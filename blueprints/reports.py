@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from telemetry import report_export, reports
-from tenants.clock import today_in
+from tenants.clock import local_today
 from tenants.errors import N_, DomainError
 from web.auth import tenant_required
 from web.database import commit, db_session
@@ -32,14 +32,11 @@ def _formatting():
     return {"fmt": Formatter(tenant.currency)} if tenant is not None else {}
 
 
-def _today():
-    return today_in(g.tenant.timezone)
-
-
 def _build() -> reports.Report:
     """The report the query string asks for (DomainError for bad input, before any work)."""
     args = request.args
-    period = reports.choose_period(args.get("from"), args.get("to"), args.get("pick"), args.get("breakdown"), _today())
+    period = reports.choose_period(args.get("from"), args.get("to"), args.get("pick"), args.get("breakdown"),
+                                   local_today(g.tenant))
     report = reports.build_report(db_session(), g.tenant, period)
     commit()  # settling may have written rollups
     return report
@@ -64,7 +61,7 @@ def index():
     return render_template("reports/index.html", report=report, error=None, picks=QUICK_PICKS,
                            breakdowns=BREAKDOWNS, first=report.period.first.isoformat(),
                            last=report.period.last.isoformat(), breakdown=report.period.breakdown,
-                           query=_query(report), includes_today=report.period.last == _today())
+                           query=_query(report), includes_today=report.period.last == local_today(g.tenant))
 
 
 @bp.get("/reports/export")

@@ -3,7 +3,6 @@ idempotency key, and refused (402) when they would pass the installation's month
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -11,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from billing.models import UsageRecord
 from marketplace.models import Installation, Module
-from tenants.clock import utcnow
+from tenants.clock import local_today, utcnow
 from tenants.errors import N_, Conflict, DomainError
 from tenants.models import Tenant
 
@@ -35,7 +34,7 @@ def report_usage(session: Session, installation: Installation, module: Module, t
         raise Conflict(N_("The module has no price in the company's currency (%(currency)s)."),
                        currency=tenant.currency)
     quantity, key = _quantity(data.get("quantity")), _key(data.get("idempotency_key"))
-    today = (now or utcnow()).astimezone(ZoneInfo(tenant.timezone)).date()
+    today = local_today(tenant, now)
     day = _day(data.get("day"), today)
     # a no-op write takes the row lock (PostgreSQL) or the database's write lock (SQLite) before the spend is
     # read, so two concurrent reports of one installation cannot both slip under the cap

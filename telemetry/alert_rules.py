@@ -21,6 +21,7 @@ from telemetry import overview, plant
 from telemetry.analytics import ShiftCalendar
 from telemetry.models import Device
 from telemetry.stored_readings import latest_readings
+from tenants.clock import local_date
 from tenants.models import Tenant
 
 OFFLINE_MIN_S = 600
@@ -94,7 +95,7 @@ def idle_waste_details(session: Session, tenant: Tenant, limit: IdleLimit, now: 
     is above the limit (nothing when the limit is off)."""
     if limit.limit is None or not limit.on:
         return {}
-    day = now.astimezone(ZoneInfo(tenant.timezone)).date()
+    day = local_date(now, tenant)
     found = {}
     for machine in overview.machines_for_day(session, tenant, day, now):
         wh, cost = machine.day.idle_waste_wh, machine.day.idle_waste_cost

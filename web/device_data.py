@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from telemetry import queries, series
 from telemetry.models import Device
-from tenants.clock import today_in, utcnow
+from tenants.clock import local_today, utcnow
 from tenants.models import Tenant
 
 
@@ -51,7 +51,7 @@ def series_body(session: Session, tenant: Tenant, device: Device, args: Mapping[
     """Figures per bucket (`resolution` 15min|hour|day|week|month, or raw readings) from `from` to `to`
     (local dates, inclusive, or RFC 3339 instants; default today). May write rollups: commit after."""
     zone = ZoneInfo(tenant.timezone)
-    today = today_in(zone).isoformat()
+    today = local_today(zone).isoformat()
     start = series.parse_bound(args.get("from", today), zone, is_end=False)
     end = series.parse_bound(args.get("to", args.get("from", today)), zone, is_end=True)
     resolution = args.get("resolution", "hour")
