@@ -8,8 +8,8 @@ from functools import wraps
 from flask import Blueprint, abort, g, jsonify, request
 from sqlalchemy import func, select
 
-from billing import notices
-from marketplace import insights, installations, tokens, usage
+from billing import usage
+from marketplace import insights, installations, tokens
 from marketplace.models import Module
 from marketplace.modules import live_manifest
 from telemetry import queries
@@ -128,14 +128,7 @@ def device_series(device_id: int):
 @requires_scope("usage:write")
 def report_usage():
     """Report billable units once per idempotency key (201 new, 200 repeated, 402 past the cap)."""
-    tenant = _tenant()
-    try:
-        record, created = usage.report_usage(db_session(), g.installation, g.module, tenant, json_object())
-    except usage.PaymentRequired:
-        db_session().rollback()
-        notices.cap_reached(db_session(), g.installation, tenant.currency, local_today(tenant))
-        commit()  # the company learns its cap stopped the module, though the report itself is refused
-        raise
+    record, created = usage.report_usage(db_session(), g.installation, g.module, _tenant(), json_object())
     commit()
     return jsonify(usage.usage_json(record)), 201 if created else 200
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from billing import invoices as billing_invoices
 from billing import notices as billing_notices
+from billing import usage
 from billing.invoices import PAYMENT_TERM, is_past_due, tenant_invoice, tenant_invoices
 from billing.models import BillingAccount, BillingNotice, Invoice
 from billing.preview import month_preview, set_overall_cap
@@ -23,7 +24,7 @@ from blueprints.billing_forms import CapForm, cap_example
 from blueprints.forms import ConfirmForm, form_status
 from blueprints.marketplace import price_text
 from blueprints.marketplace_forms import major_text, money
-from marketplace import installations, usage
+from marketplace import installations
 from marketplace.modules import live_manifest
 from tenants.clock import local_today, utcnow
 from tenants.errors import N_, DomainError

@@ -11,9 +11,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from billing import usage
 from blueprints.forms import ConfirmForm, form_status, page_number
 from blueprints.marketplace_forms import ConsentForm, major_text, money
-from marketplace import catalog, installations, usage
+from marketplace import catalog, installations
 from marketplace.installations import DEVICE_SCOPES
 from marketplace.manifest import CATEGORIES, SCOPES, Manifest, Pricing
 from marketplace.models import Installation, Module, Partner
