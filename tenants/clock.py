@@ -16,7 +16,8 @@ class Zoned(Protocol):
     """Anything with an IANA time zone name, such as a Tenant."""
 
     @property
-    def timezone(self) -> str: ...
+    def timezone(self) -> str:
+        """The IANA name of the zone, such as "Asia/Kolkata"."""
 
 
 def system_now() -> datetime:
