@@ -729,19 +729,15 @@ RAW_SERIES = RAW_INTERVALS.format(where="r.device_id = %(device)s") + f"""
 """
 
 
-def local_day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    from telemetry.overview import day_bounds
-
-    return day_bounds(day, zone)
-
-
 def measure_raw(app_url: str, tenant_id: int, calls: Calls, zone: ZoneInfo, repeats: int) -> dict:
     """The straightforward scans, as the app role (row-level security on, as for the API)."""
     import psycopg
 
+    from tenants.clock import day_bounds
+
     results: dict = {}
-    day_lo, day_hi = local_day_bounds(calls.today, zone)
-    series_lo, _ = local_day_bounds(calls.today - timedelta(days=calls.series_days - 1), zone)
+    day_lo, day_hi = day_bounds(calls.today, zone)
+    series_lo, _ = day_bounds(calls.today - timedelta(days=calls.series_days - 1), zone)
     with psycopg.connect(plain_url(app_url), autocommit=True) as connection:
         connection.execute("SELECT set_config('app.tenant_id', %s, false)", (str(tenant_id),))
         params = {"lo": day_lo, "hi": day_hi}

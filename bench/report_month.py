@@ -12,9 +12,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
-from datetime import time as clock
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -25,6 +23,7 @@ from sqlalchemy import insert  # noqa: E402
 from telemetry import plant, registry, reports  # noqa: E402
 from telemetry.rollups import Rollup  # noqa: E402
 from tenants import accounts  # noqa: E402
+from tenants.clock import day_start  # noqa: E402
 from tenants.db import Database  # noqa: E402
 from tenants.models import Tenant  # noqa: E402
 from tenants.scoping import tenant_context  # noqa: E402
@@ -40,7 +39,7 @@ def seed(database: Database, machines: int, first: date, days: int) -> int:
         tenant = accounts.create_tenant(session, name="Bench Works", country="DE", timezone=ZONE, currency="EUR",
                                         owner=owner)
         tenant_id = tenant.id
-    start = datetime.combine(first, clock(0), ZoneInfo(ZONE)).astimezone(UTC)
+    start = day_start(first, ZONE)
     with database.session() as session, tenant_context(tenant_id):
         plant.set_tariff(session, 0.3, [{"weekdays": None, "start_hour": 22, "end_hour": 6, "price": 0.15}])
         plant.set_shifts(session, [{"weekday": d, "start": "06:00", "end": "14:00"} for d in range(5)])

@@ -3,7 +3,6 @@ so the quick start shows the month so far and, from the second day of a month on
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,6 +10,7 @@ from sqlalchemy.orm import Session
 from billing import invoices, ledger
 from billing.models import Invoice
 from telemetry.models import Device
+from tenants.clock import local_date
 from tenants.models import Tenant
 
 
@@ -22,5 +22,5 @@ def bill_demo_history(session: Session, tenant: Tenant, since: datetime, now: da
         device.active_since = min(device.active_since or since, since)
     session.flush()
     ledger.bill_closed_days(session, tenant, now)
-    this_month = invoices.month_start(now.astimezone(ZoneInfo(tenant.timezone)).date())
+    this_month = invoices.month_start(local_date(now, tenant))
     return invoices.close_month(session, tenant, invoices.month_start(this_month - timedelta(days=1)), now)

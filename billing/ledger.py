@@ -20,8 +20,7 @@ from billing.models import UsageRecord
 from billing.pricebook import Prices, prices_for
 from marketplace.models import Installation, Module
 from telemetry.models import Device, Reading, ReadingBlock
-from telemetry.overview import day_bounds
-from tenants.clock import utcnow
+from tenants.clock import day_bounds, local_date, utcnow
 from tenants.db import upsert_insert
 from tenants.models import Tenant
 from tenants.scoping import require_tenant_id
@@ -32,8 +31,8 @@ LOOKBACK_DAYS = 35  # late readings older than this are stored but no longer bil
 def bill_closed_days(session: Session, tenant: Tenant, now: datetime) -> int:
     """Write the ledger rows of the current company's closed days in the lookback window; returns rows added."""
     zone = ZoneInfo(tenant.timezone)
-    today = now.astimezone(zone).date()
-    first = max(today - timedelta(days=LOOKBACK_DAYS), tenant.created_at.astimezone(zone).date())
+    today = local_date(now, zone)
+    first = max(today - timedelta(days=LOOKBACK_DAYS), local_date(tenant.created_at, zone))
     prices = prices_for(session, tenant.currency)
     added, day = 0, first
     while day < today:

@@ -8,14 +8,14 @@ from functools import wraps
 from flask import Blueprint, abort, g, jsonify, request
 from sqlalchemy import func, select
 
-from billing import notices
-from marketplace import insights, installations, tokens, usage
+from billing import usage
+from marketplace import insights, installations, tokens
 from marketplace.models import Module
 from marketplace.modules import live_manifest
 from services import figures
 from telemetry import queries
 from telemetry.models import Device
-from tenants.clock import today_in, utcnow
+from tenants.clock import local_today, utcnow
 from tenants.models import Tenant
 from tenants.secrets import hash_secret
 from web.api import json_object, page_arg
@@ -82,7 +82,7 @@ def _tenant() -> Tenant:
 def installation():
     """The installation: its company, scopes, devices, cap, pricing and this month's reported spend."""
     tenant = _tenant()
-    today = today_in(tenant.timezone)
+    today = local_today(tenant)
     body = installations.installation_json(g.installation, tenant)
     body["scopes"] = sorted(g.scopes)
     return jsonify({**body, "module": g.module.slug, "pricing": live_manifest(g.module).as_json()["pricing"],
@@ -127,15 +127,7 @@ def device_series(device_id: int):
 @requires_scope("usage:write")
 def report_usage():
     """Report billable units once per idempotency key (201 new, 200 repeated, 402 past the cap)."""
-    tenant = _tenant()
-    try:
-        record, created = usage.report_usage(db_session(), g.installation, g.module, tenant, json_object())
-    except usage.PaymentRequired:
-        db_session().rollback()
-        notices.cap_reached(db_session(), g.installation, tenant.currency,
-                            today_in(tenant.timezone))
-        commit()  # the company learns its cap stopped the module, though the report itself is refused
-        raise
+    record, created = usage.report_usage(db_session(), g.installation, g.module, _tenant(), json_object())
     commit()
     return jsonify(usage.usage_json(record)), 201 if created else 200
 

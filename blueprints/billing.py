@@ -132,7 +132,7 @@ def _card_context(billing_account: BillingAccount | None) -> dict:
 
 def _render_index(form: CapForm | None = None, status: int = 200):
     tenant = g.tenant
-    page = billing_service.billing_page(db_session(), tenant)
+    page = billing_service.billing_page(db_session(), tenant, utcnow())
     form = form or CapForm(formdata=None, cap=major_text(tenant.monthly_cap_minor, tenant.currency))
     modules = [{"installation": m.installation, "name": m.name, "price": price_text(m.pricing, tenant.currency),
                 "spent": m.spent_minor} for m in page.modules]

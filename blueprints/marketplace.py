@@ -11,16 +11,17 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from billing import usage
 from blueprints.forms import ConfirmForm, form_status, page_number
 from blueprints.marketplace_forms import ConsentForm, major_text, money
-from marketplace import catalog, installations, usage
+from marketplace import catalog, installations
 from marketplace.installations import DEVICE_SCOPES
 from marketplace.manifest import CATEGORIES, SCOPES, Manifest, Pricing
 from marketplace.models import Installation, Module, Partner
 from marketplace.modules import live_manifest
 from marketplace.signing import launch_token, module_secret
 from telemetry import registry
-from tenants.clock import today_in, utcnow
+from tenants.clock import local_today, utcnow
 from tenants.errors import N_, Conflict, DomainError, NotFound
 from web.auth import role_required, tenant_required
 from web.database import commit, db_session
@@ -108,10 +109,6 @@ def _partner_name(module: Module) -> str:
     return partner.name if partner is not None else ""
 
 
-def _today():
-    return today_in(g.tenant.timezone)
-
-
 def _render_consent(module: Module, manifest: Manifest, form: ConsentForm, devices: list,
                     installation: Installation | None = None, status: int = 200):
     action = (url_for("marketplace.consent", installation_id=installation.id) if installation is not None
@@ -142,7 +139,7 @@ def index():
 @tenant_required
 def installed():
     """The company's installed modules with this month's reported spend against the cap."""
-    today = _today()
+    today = local_today(g.tenant)
     rows = []
     for installation, module in installations.tenant_installations(db_session()):
         rows.append({"installation": installation, "module": module, "manifest": live_manifest(module),

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from services import figures
 from telemetry import report_export, reports
-from tenants.clock import today_in, utcnow
+from tenants.clock import local_today, utcnow
 from tenants.errors import N_, DomainError
 from web.auth import tenant_required
 from web.database import db_session
@@ -31,10 +31,6 @@ EXCEL_HEADERS = (_l("Machine ID"), _l("Machine"), _l("Site"), _l("Line"), _l("Fr
 def _formatting():
     tenant = g.get("tenant")
     return {"fmt": Formatter(tenant.currency)} if tenant is not None else {}
-
-
-def _today():
-    return today_in(g.tenant.timezone)
 
 
 def _build() -> reports.Report:
@@ -61,7 +57,7 @@ def index():
     return render_template("reports/index.html", report=report, error=None, picks=QUICK_PICKS,
                            breakdowns=BREAKDOWNS, first=report.period.first.isoformat(),
                            last=report.period.last.isoformat(), breakdown=report.period.breakdown,
-                           query=_query(report), includes_today=report.period.last == _today())
+                           query=_query(report), includes_today=report.period.last == local_today(g.tenant))
 
 
 @bp.get("/reports/export")

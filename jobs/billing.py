@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +14,7 @@ from billing import invoices, ledger, notices
 from billing.payment_jobs import charge_due_invoices, mail_billing_notices
 from billing.providers import PaymentProvider, provider_from_settings
 from jobs.environment import once, process_mailer, process_settings
-from tenants.clock import utcnow
+from tenants.clock import local_date, utcnow
 from tenants.db import Database
 from tenants.models import Tenant
 from tenants.unit_of_work import TenantUnit, for_each_tenant
@@ -39,14 +38,14 @@ def _bill_tenant(unit: TenantUnit, now: datetime) -> int:
 def _bill_days(session: Session, tenant_id: int, now: datetime) -> int:
     tenant = session.scalars(select(Tenant).where(Tenant.id == tenant_id).with_for_update()).one()
     added = ledger.bill_closed_days(session, tenant, now)
-    today = now.astimezone(ZoneInfo(tenant.timezone)).date()
+    today = local_date(now, tenant)
     notices.check_caps(session, tenant, invoices.month_start(today), invoices.next_month(today))
     return added
 
 
 def _close_last_month(session: Session, tenant_id: int, now: datetime) -> None:
     tenant = session.scalars(select(Tenant).where(Tenant.id == tenant_id).with_for_update()).one()
-    today = now.astimezone(ZoneInfo(tenant.timezone)).date()
+    today = local_date(now, tenant)
     if (today - invoices.month_start(today)).days < CLOSE_AFTER_DAYS:
         return
     last_month = invoices.month_start(invoices.month_start(today) - timedelta(days=1))

@@ -15,6 +15,7 @@ from marketplace.models import Installation, Module
 from telemetry import overview, plant, series
 from telemetry.models import Device
 from telemetry.settling import settle_devices
+from tenants.clock import day_bounds, local_date
 from tenants.models import Tenant
 from tenants.scoping import require_tenant_id
 
@@ -81,16 +82,16 @@ def _state_events(session: Session, installation: Installation, module: Module, 
 def _daily_summaries(session: Session, tenant: Tenant, installation: Installation, module: Module,
                      devices: list[Device], now: datetime) -> int:
     zone = ZoneInfo(tenant.timezone)
-    today = now.astimezone(zone).date()
+    today = local_date(now, zone)
     first = (installation.summarised_through + timedelta(days=1) if installation.summarised_through
-             else installation.created_at.astimezone(zone).date())
+             else local_date(installation.created_at, zone))
     first = max(first, today - timedelta(days=MAX_SUMMARY_BACKLOG_DAYS))
     tariff, shifts, queued = plant.get_tariff(session), plant.get_shifts(session), 0
     day = first
     if day < today and _settled(day, zone, devices, now):
         settle_devices(session, devices, now)  # the figures come from rollups: late readings first
     while day < today and _settled(day, zone, devices, now):
-        start, end = overview.day_bounds(day, zone)
+        start, end = day_bounds(day, zone)
         for device in devices:
             bucket = series.device_buckets(session, tenant, device, series.Period(start, end), "day", now,
                                            tariff=tariff, shifts=shifts)[0]
@@ -105,7 +106,7 @@ def _daily_summaries(session: Session, tenant: Tenant, installation: Installatio
 
 def _settled(day: date, zone: ZoneInfo, devices: list[Device], now: datetime) -> bool:
     # a day's figures are final once a reading that late could no longer fill its last gap
-    _start, end = overview.day_bounds(day, zone)
+    _start, end = day_bounds(day, zone)
     longest_gap = max((d.max_gap_s for d in devices), default=0)
     return end + timedelta(seconds=longest_gap) <= now
 

@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from billing import invoices, notices, preview, pricebook, tax
+from billing import invoices, notices, preview, pricebook, tax, usage
 from billing.models import BillingAccount, BillingNotice, Invoice, InvoiceLine
-from marketplace import installations, usage
+from marketplace import installations
 from marketplace.manifest import Pricing
 from marketplace.models import Installation, Module
 from marketplace.modules import live_manifest
-from tenants.clock import today_in
+from tenants.clock import local_today
 from tenants.models import Tenant
 
 INVOICES_SHOWN = 12
@@ -65,9 +65,9 @@ def open_notices(session: Session) -> Notices:
     return Notices(found, names)
 
 
-def billing_page(session: Session, tenant: Tenant) -> BillingPage:
+def billing_page(session: Session, tenant: Tenant, now: datetime) -> BillingPage:
     """The current company's billing page, for its local today."""
-    today = today_in(tenant.timezone)
+    today = local_today(tenant, now)
     modules = [ModuleSpend(installation, module_name(module), installations.consented_pricing(installation),
                            usage.month_spend_minor(session, installation.id, today))
                for installation, module in installations.tenant_installations(session)]

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from telemetry import overview, queries, registry, reports, series
 from telemetry.models import Device
 from telemetry.settling import settle_devices
-from tenants.clock import today_in
+from tenants.clock import local_today
 from tenants.errors import DomainError
 from tenants.models import Tenant
 
@@ -67,7 +67,7 @@ def device_series(session: Session, tenant: Tenant, device: Device, args: Mappin
     """Figures per bucket (`resolution` 15min|hour|day|week|month, or raw readings) from `from` to `to`
     (local dates, inclusive, or RFC 3339 instants; default today), settled first."""
     zone = ZoneInfo(tenant.timezone)
-    today = today_in(zone).isoformat()
+    today = local_today(zone, now).isoformat()
     start = series.parse_bound(args.get("from", today), zone, is_end=False)
     end = series.parse_bound(args.get("to", args.get("from", today)), zone, is_end=True)
     resolution = args.get("resolution", "hour")
@@ -90,7 +90,7 @@ def day_overview(session: Session, tenant: Tenant, day_text: str | None, now: da
     settled first, with the day's totals."""
     zone = ZoneInfo(tenant.timezone)
     try:
-        day = date.fromisoformat(day_text) if day_text else today_in(zone)
+        day = date.fromisoformat(day_text) if day_text else local_today(zone, now)
     except ValueError:
         raise DomainError("date must be a local date such as 2026-05-04") from None
     settle_for_reading(session, active_devices(session), now)
@@ -109,7 +109,7 @@ def report(session: Session, tenant: Tenant, args: Mapping[str, str], now: datet
     """The report the query asks for (`from`/`to` dates or a quick `pick`, and a `breakdown`; a DomainError
     for bad input, before any work), its machines settled first."""
     period = reports.choose_period(args.get("from"), args.get("to"), args.get("pick"), args.get("breakdown"),
-                                   today_in(tenant.timezone))
+                                   local_today(tenant, now))
     settle_for_reading(session, registry.list_devices(session, "active", per_page=reports.MAX_MACHINES).devices, now)
     built = reports.build_report(session, tenant, period, now)
     session.commit()  # the day rollups the report computed are kept for the next read

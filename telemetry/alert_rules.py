@@ -22,6 +22,7 @@ from telemetry.analytics import ShiftCalendar
 from telemetry.models import Device
 from telemetry.settling import settle_devices
 from telemetry.stored_readings import latest_readings
+from tenants.clock import local_date
 from tenants.models import Tenant
 
 OFFLINE_MIN_S = 600
@@ -95,7 +96,7 @@ def idle_waste_details(session: Session, tenant: Tenant, limit: IdleLimit, now: 
     is above the limit (nothing when the limit is off)."""
     if limit.limit is None or not limit.on:
         return {}
-    day = now.astimezone(ZoneInfo(tenant.timezone)).date()
+    day = local_date(now, tenant)
     settle_devices(session, list(session.scalars(select(Device).where(Device.status == "active"))), now)
     found = {}
     for machine in overview.machines_for_day(session, tenant, day, now):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from telemetry.analytics import Bucket, aggregate
 from telemetry.models import Device
 from telemetry.queries import is_online
 from telemetry.rollups import stored_quarters_by_device
-from tenants.clock import utcnow
+from tenants.clock import day_bounds, utcnow
 from tenants.models import Tenant
 
 ATTENTION = {"offline": 0, "idle": 1, "running": 2, "off": 3, "unknown": 4}
@@ -28,13 +28,6 @@ class MachineDay:
     since: datetime | None
     online: bool
     day: Bucket
-
-
-def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """UTC instants of a local day's start and end (23 or 25 hours on DST days)."""
-    start = datetime.combine(day, time(0), zone).astimezone(UTC)
-    end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
-    return start, end
 
 
 def live_state(device: Device, now: datetime | None = None) -> tuple[str, datetime | None, bool]:

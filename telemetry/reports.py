@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from telemetry import plant, registry, series
 from telemetry.analytics import Bucket
-from tenants.clock import utcnow
+from tenants.clock import period_bounds, utcnow
 from tenants.errors import N_, DomainError
 from tenants.models import Tenant
 
@@ -167,8 +167,7 @@ def choose_period(first_text: str | None, last_text: str | None, pick: str | Non
 
 def utc_bounds(period: ReportPeriod, zone: ZoneInfo) -> series.Period:
     """The period's UTC start and end: local midnight of the first day and after the last (checked)."""
-    start = datetime.combine(period.first, time(0), zone).astimezone(UTC)
-    end = datetime.combine(period.last + timedelta(days=1), time(0), zone).astimezone(UTC)
+    start, end = period_bounds(period.first, period.last, zone)
     return series.check_period(start, end, "day", zone)
 
 

@@ -163,13 +163,3 @@ _QUARTER = timedelta(seconds=900)
 _QUARTER_COLUMNS = (cast(extract("epoch", Rollup.bucket_start), Float), Rollup.energy_wh, Rollup.running_s,
                     Rollup.idle_s, Rollup.off_s, Rollup.running_wh, Rollup.idle_wh, Rollup.off_wh, Rollup.max_power_w,
                     Rollup.avg_power_w, Rollup.samples)
-
-
-def rollup_bucket(r: Rollup) -> Bucket:
-    """A stored rollup as an analytics quarter bucket."""
-    start = r.bucket_start
-    covered = r.running_s + r.idle_s + r.off_s
-    return Bucket(start=start, end=start + _QUARTER, seconds=900.0,
-                  energy_wh=r.energy_wh, running_s=r.running_s, idle_s=r.idle_s, off_s=r.off_s,
-                  nodata_s=900.0 - covered, running_wh=r.running_wh, idle_wh=r.idle_wh, off_wh=r.off_wh,
-                  max_power_w=r.max_power_w, avg_power_w=r.avg_power_w, samples=r.samples)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -13,7 +13,7 @@ from telemetry.analytics.zones import enclosing
 from telemetry.day_rollups import day_buckets
 from telemetry.models import Device
 from telemetry.rollups import stored_quarters
-from tenants.clock import utcnow
+from tenants.clock import day_start, utcnow
 from tenants.errors import N_, DomainError
 from tenants.models import Tenant
 
@@ -35,8 +35,7 @@ def parse_bound(value: str, zone: ZoneInfo, is_end: bool) -> datetime:
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
-            local = datetime.combine(day + timedelta(days=1) if is_end else day, time(0), zone)
-            return local.astimezone(UTC)
+            return day_start(day + timedelta(days=1) if is_end else day, zone)
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise DomainError(N_("%(value)s is neither a date (2026-05-04) nor an RFC 3339 time."),

@@ -20,8 +20,3 @@ def alembic_config(url: str) -> Config:
 def upgrade(url: str, revision: str = "head") -> None:
     """Apply migrations up to the revision."""
     command.upgrade(alembic_config(url), revision)
-
-
-def downgrade(url: str, revision: str) -> None:
-    """Revert migrations down to the revision."""
-    command.downgrade(alembic_config(url), revision)

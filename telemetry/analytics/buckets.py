@@ -15,19 +15,10 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
+from tenants.clock import zone_of
+
 from .intervals import Interval, iter_intervals, normalize
-from .model import (
-    QUARTER_S,
-    UNKNOWN,
-    Bucket,
-    DeviceSettings,
-    Point,
-    TimeLike,
-    ceil_quarter,
-    floor_quarter,
-    to_epoch,
-    zone_of,
-)
+from .model import QUARTER_S, UNKNOWN, Bucket, DeviceSettings, Point, TimeLike, ceil_quarter, floor_quarter, to_epoch
 from .tariff import Tariff
 
 

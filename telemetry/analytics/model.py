@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
+
+from tenants.clock import day_start
 
 QUARTER_S = 900
 """Base bucket length in seconds; every modern zone offset is a multiple of it."""
@@ -76,11 +78,6 @@ class Bucket:
         return self.running_s + self.idle_s + self.off_s
 
 
-def zone_of(zone: str | ZoneInfo) -> ZoneInfo:
-    """Return the ZoneInfo for an IANA name (or pass a ZoneInfo through)."""
-    return zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
-
-
 def to_epoch(value: TimeLike | date, zone: ZoneInfo | None = None) -> float:
     """Epoch seconds of a number, an aware datetime, or a date (local midnight in `zone`).
 
@@ -95,7 +92,7 @@ def to_epoch(value: TimeLike | date, zone: ZoneInfo | None = None) -> float:
     if isinstance(value, date):
         if zone is None:
             raise ValueError("a date needs a zone")
-        return datetime.combine(value, time(), zone).timestamp()
+        return day_start(value, zone).timestamp()
     result = float(value)
     if not math.isfinite(result):
         raise ValueError("time must be finite")

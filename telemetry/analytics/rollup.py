@@ -6,9 +6,11 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from tenants.clock import zone_of
+
 from .buckets import compute_quarter_buckets
 from .figures import apply_figures
-from .model import QUARTER_S, Bucket, DeviceSettings, Point, TimeLike, to_epoch, zone_of
+from .model import QUARTER_S, Bucket, DeviceSettings, Point, TimeLike, to_epoch
 from .shifts import ShiftCalendar, planned_seconds
 from .tariff import Tariff
 from .zones import boundaries, check_resolution, enclosing

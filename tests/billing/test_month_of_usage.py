@@ -13,13 +13,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from billing import usage
 from billing.models import BillingNotice, Invoice, InvoiceLine, UsageRecord
 from billing.pricebook import set_prices
 from billing.tax import tax_amount
+from billing.usage import PaymentRequired
 from jobs.billing import run_billing
-from marketplace import installations, usage
+from marketplace import installations
 from marketplace.models import Installation, Module
-from marketplace.usage import PaymentRequired
 from telemetry import registry
 from telemetry.storage import insert_readings
 from tenants import accounts

@@ -83,8 +83,8 @@ def test_edits_wait_while_a_review_is_pending_and_price_changes_need_consent(db,
         modules.approve(module, admin)
         assert module.scopes_version == version + 1  # companies must consent to the new price
     with db.session() as session, tenant_context(installed["account"].tenant_id):
+        from billing.usage import report_usage
         from marketplace.models import Installation
-        from marketplace.usage import report_usage
         from tenants.models import Tenant
 
         installation = session.get(Installation, installed["installation"])

@@ -291,7 +291,7 @@ def test_installed_page_shows_spend_against_the_cap(db, owner, owner_client, pub
     assert _subscribe(owner_client, "vibration-watch", [], cap="20.00").status_code == 302
     [installation] = _installations(db)
     with tenant_context(owner.tenant_id), db.session() as session:
-        from marketplace import usage
+        from billing import usage
 
         module = session.get(Module, installation.module_id)
         usage.report_usage(session, session.get(Installation, installation.id), module,

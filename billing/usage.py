@@ -1,17 +1,18 @@
-"""Usage units a module reports: priced in the tenant's currency when reported, counted once per
-idempotency key, and refused (402) when they would pass the installation's monthly cap."""
+"""Usage units a module reports, recorded by billing in the ledger: priced in the tenant's currency when
+reported, counted once per idempotency key, and refused (402) when they would pass the installation's
+monthly cap, which the company then learns from a cap notice."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from billing import notices
 from billing.models import UsageRecord
 from marketplace.models import Installation, Module
-from tenants.clock import utcnow
+from tenants.clock import local_today, utcnow
 from tenants.errors import N_, Conflict, DomainError
 from tenants.models import Tenant
 
@@ -27,7 +28,21 @@ class PaymentRequired(DomainError):
 
 def report_usage(session: Session, installation: Installation, module: Module, tenant: Tenant, data: dict,
                  now: datetime | None = None) -> tuple[UsageRecord, bool]:
-    """Record reported units; returns the record and whether it is new (False: the key was seen before)."""
+    """Record reported units; returns the record and whether it is new (False: the key was seen before).
+
+    Past the cap it raises PaymentRequired after rolling the session back and committing a cap notice
+    in its place: the company learns its cap stopped the module, though the report itself is refused."""
+    try:
+        return _record(session, installation, module, tenant, data, now)
+    except PaymentRequired:
+        session.rollback()
+        notices.cap_reached(session, installation, tenant.currency, local_today(tenant, now))
+        session.commit()
+        raise
+
+
+def _record(session: Session, installation: Installation, module: Module, tenant: Tenant, data: dict,
+            now: datetime | None) -> tuple[UsageRecord, bool]:
     pricing = installation.pricing  # what the company consented to
     if pricing.get("model") != "unit":
         raise Conflict(N_("This module is not priced per unit, so it cannot report usage units."))
@@ -35,7 +50,7 @@ def report_usage(session: Session, installation: Installation, module: Module, t
         raise Conflict(N_("The module has no price in the company's currency (%(currency)s)."),
                        currency=tenant.currency)
     quantity, key = _quantity(data.get("quantity")), _key(data.get("idempotency_key"))
-    today = (now or utcnow()).astimezone(ZoneInfo(tenant.timezone)).date()
+    today = local_today(tenant, now)
     day = _day(data.get("day"), today)
     # a no-op write takes the row lock (PostgreSQL) or the database's write lock (SQLite) before the spend is
     # read, so two concurrent reports of one installation cannot both slip under the cap
