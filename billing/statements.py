@@ -29,8 +29,9 @@ from billing.invoices import month_start
 from billing.models import Payout, RevenueEntry
 from marketplace.models import Module, Partner
 from telemetry.report_export import FORMULA_STARTS
+from tenants.accounts import require_platform_admin
 from tenants.clock import utcnow
-from tenants.errors import N_, Conflict, DomainError, Forbidden, NotFound
+from tenants.errors import N_, Conflict, DomainError, NotFound
 from tenants.models import User
 
 CSV_COLUMNS = ("month", "currency", "module", "module_slug", "companies", "invoices", "gross", "commission", "net")
@@ -185,11 +186,6 @@ def _csv_figures(currency: str, figures: ModuleLine | CurrencyStatement) -> list
                                                  (figures.gross_minor, figures.commission_minor, figures.net_minor))]
 
 
-def _require_admin(admin: User) -> None:
-    if not getattr(admin, "is_platform_admin", False):
-        raise Forbidden()
-
-
 def _existing_payout(session: Session, partner_id: int, period_start: date, currency: str) -> Payout | None:
     return session.scalar(select(Payout).where(Payout.partner_id == partner_id, Payout.period_start == period_start,
                                                Payout.currency == currency))
@@ -199,7 +195,7 @@ def create_payout(session: Session, admin: User, partner_id: int, period_start: 
                   today: date | None = None) -> Payout:
     """Record what the platform owes the partner for a finished month in one currency (platform admins only),
     from the statement's totals. Conflict when it exists already (never a second row, even concurrently)."""
-    _require_admin(admin)
+    require_platform_admin(admin)
     period_start, code = month_start(period_start), (currency or "").strip().upper()
     if period_start >= month_start(today or utcnow().date()):
         raise DomainError(N_("%(month)s is not over yet: pay it out once the month has ended."),
@@ -226,7 +222,7 @@ def create_payout(session: Session, admin: User, partner_id: int, period_start: 
 def mark_payout_paid(session: Session, admin: User, payout_id: int, reference: str,
                      now: datetime | None = None) -> Payout:
     """Note that the money was sent, with the transfer's reference (platform admins only; once)."""
-    _require_admin(admin)
+    require_platform_admin(admin)
     payout = session.get(Payout, payout_id)
     if payout is None:
         raise NotFound()

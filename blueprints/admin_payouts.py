@@ -16,10 +16,12 @@ from billing import statements
 from billing.models import Payout
 from blueprints.partner_statements import current_month, money
 from tenants.errors import DomainError, NotFound
+from web.auth import operators_only
 from web.database import commit, db_session
 from web.errors import domain_message
 
 bp = Blueprint("admin_payouts", __name__, url_prefix="/admin/payouts")
+operators_only(bp)
 
 
 class PayoutForm(FlaskForm):
@@ -35,12 +37,6 @@ class PaidForm(FlaskForm):
 
     reference = StringField(_l("Payment reference"),
                             validators=[DataRequired(), Length(max=statements.MAX_REFERENCE)])
-
-
-@bp.before_request
-def _operators_only():
-    if not (current_user.is_authenticated and current_user.is_platform_admin):
-        abort(404)
 
 
 def _default_month(months: list) -> date:
