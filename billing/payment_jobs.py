@@ -20,6 +20,7 @@ from billing.settlement import invoices_to_retry
 from marketplace.models import Installation, Module
 from telemetry.alert_mail import render
 from tenants.db import Database
+from tenants.languages import language_of
 from tenants.mail import Mailer
 from tenants.models import Membership, Tenant, User
 from tenants.unit_of_work import TenantUnit, for_each_tenant
@@ -102,11 +103,7 @@ def recipients(session: Session, tenant_id: int) -> list[Recipient]:
     rows = session.execute(select(User.email, User.locale).join(Membership, Membership.user_id == User.id).where(
         Membership.tenant_id == tenant_id, Membership.role.in_(NOTIFIED_ROLES), User.verified_at.is_not(None))
         .order_by(User.email))
-    return [Recipient(email, _language(locale)) for email, locale in rows]
-
-
-def _language(locale: str | None) -> str:
-    return "zh_Hans" if (locale or "").lower().replace("-", "_").startswith("zh") else "en"
+    return [Recipient(email, language_of(locale)) for email, locale in rows]
 
 
 def format_money(minor: int, currency: str, locale: str) -> str:

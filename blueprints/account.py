@@ -9,10 +9,10 @@ from blueprints.forms import ChangePasswordForm, CompanyFields, CompanyForm, Con
 from telemetry import alert_mail
 from tenants import accounts, audit
 from tenants.errors import DomainError
+from tenants.languages import LANGUAGES, language_of
 from web.auth import bind_session_user, client_ip
 from web.database import commit, db_session
 from web.errors import domain_message, error_response
-from web.i18n import LANGUAGES, normalise_language
 
 bp = Blueprint("account", __name__)
 
@@ -22,7 +22,7 @@ bp = Blueprint("account", __name__)
 def profile():
     """Show the profile, language and password forms."""
     bind_session_user()
-    form = ProfileForm(name=current_user.name, locale=normalise_language(current_user.locale) or "en")
+    form = ProfileForm(name=current_user.name, locale=language_of(current_user.locale))
     return render_template("account/profile.html", form=form, password_form=ChangePasswordForm())
 
 

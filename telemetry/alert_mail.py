@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from telemetry.alerts import LABELS, Alert, AlertView, message_of, views_by_id
+from tenants.languages import language_of
 from tenants.mail import Mailer
 from tenants.models import Membership, Tenant, User
 from tenants.unit_of_work import TenantUnit
@@ -58,11 +59,7 @@ def recipients(session: Session, tenant_id: int) -> list[Recipient]:
     rows = session.execute(select(User.email, User.locale).join(Membership, Membership.user_id == User.id).where(
         Membership.tenant_id == tenant_id, Membership.alert_mails.is_(True), User.verified_at.is_not(None))
         .order_by(User.email))
-    return [Recipient(email, _language(locale)) for email, locale in rows]
-
-
-def _language(locale: str | None) -> str:
-    return "zh_Hans" if (locale or "").lower().replace("-", "_").startswith("zh") else "en"
+    return [Recipient(email, language_of(locale)) for email, locale in rows]
 
 
 def claim_events(session: Session, now: datetime) -> list[MailEvent]:

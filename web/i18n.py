@@ -5,21 +5,8 @@ from flask import Flask, g, request, session
 from flask_babel import format_date, format_datetime, format_decimal, format_timedelta, get_locale
 from flask_login import current_user
 
+from tenants.languages import DEFAULT_LANGUAGE, LANGUAGES, normalise_language
 from web.extensions import babel
-
-LANGUAGES = {"en": "English", "zh_Hans": "简体中文"}
-
-
-def normalise_language(value: str | None) -> str | None:
-    """Map a tag such as zh-CN, zh-Hans or en-GB to a supported language, or None."""
-    if not value:
-        return None
-    tag = value.replace("-", "_").lower()
-    if tag.startswith("zh"):
-        return "zh_Hans"
-    if tag.startswith("en"):
-        return "en"
-    return None
 
 
 def select_locale() -> str:
@@ -31,7 +18,7 @@ def select_locale() -> str:
     for tag, _quality in request.accept_languages:
         if normalise_language(tag):
             return normalise_language(tag)
-    return "en"
+    return DEFAULT_LANGUAGE
 
 
 def select_timezone() -> str:

@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask import current_app, render_template
 from flask_babel import force_locale
 
+from tenants.languages import language_of
 from web.database import db_session
-from web.i18n import normalise_language
 
 
 def send_mail(to: str, template: str, locale: str | None = None, **context) -> None:
     """Render templates/mail/<template>.txt (first line is the subject) and send it."""
-    with force_locale(normalise_language(locale) or "en"):
+    with force_locale(language_of(locale)):
         text = render_template(f"mail/{template}.txt", **context)
     subject, _, body = text.strip().partition("\n")
     current_app.extensions["mailer"].send(db_session(), to, subject.strip(), body.strip() + "\n")
