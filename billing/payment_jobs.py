@@ -6,7 +6,6 @@ once (an UPDATE only one job run can win) before it is mailed, so a mail is neve
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -18,23 +17,13 @@ from billing.models import BillingNotice, Invoice
 from billing.providers import PaymentProvider, ProviderError
 from billing.settlement import invoices_to_retry
 from marketplace.models import Installation, Module
-from telemetry.alert_mail import render
 from tenants.db import Database
-from tenants.languages import language_of
-from tenants.mail import Mailer
-from tenants.models import Membership, Tenant, User
+from tenants.mail import Mailer, recipients, render_mail
+from tenants.models import Membership, Tenant
 from tenants.unit_of_work import TenantUnit, for_each_tenant
 
 log = logging.getLogger(__name__)
 NOTIFIED_ROLES = ("owner", "admin")
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """An owner or admin to mail, in their language."""
-
-    email: str
-    locale: str
 
 
 # --- charging ------------------------------------------------------------------------------------
@@ -98,14 +87,6 @@ def claim_notices(session: Session, now: datetime) -> list[BillingNotice]:
                                 .order_by(BillingNotice.id)))
 
 
-def recipients(session: Session, tenant_id: int) -> list[Recipient]:
-    """The company's verified owners and admins."""
-    rows = session.execute(select(User.email, User.locale).join(Membership, Membership.user_id == User.id).where(
-        Membership.tenant_id == tenant_id, Membership.role.in_(NOTIFIED_ROLES), User.verified_at.is_not(None))
-        .order_by(User.email))
-    return [Recipient(email, language_of(locale)) for email, locale in rows]
-
-
 def format_money(minor: int, currency: str, locale: str) -> str:
     """An amount in minor units as money in a language, e.g. 1234 EUR -> "€12.34"."""
     return format_currency(Decimal(int(minor)).scaleb(-get_currency_precision(currency)), currency, locale=locale)
@@ -145,9 +126,9 @@ def _mail_tenant_notices(unit: TenantUnit, mailer: Mailer, base_url: str, now: d
         if not notices:
             return 0
         company = session.get_one(Tenant, unit.tenant_id).name
-        people = recipients(session, unit.tenant_id)
+        people = recipients(session, unit.tenant_id, Membership.role.in_(NOTIFIED_ROLES))
         modules = {n.id: _module_name(session, unit.tenant_id, n.installation_id) for n in notices}
-    mails = [(person.email, render("billing_notice", person.locale, company=company, **notice_context(
+    mails = [(person.email, render_mail("billing_notice", person.locale, company=company, **notice_context(
         notice, modules[notice.id], person.locale, base_url))) for person in people for notice in notices]
     with unit.session() as session:
         for email, (subject, body) in mails:
