@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from decimal import Decimal
 
-from babel.numbers import format_currency, get_currency_precision
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -20,6 +18,7 @@ from marketplace.models import Installation, Module
 from tenants.db import Database
 from tenants.mail import Mailer, recipients, render_mail
 from tenants.models import Membership, Tenant
+from tenants.money import format_money
 from tenants.unit_of_work import TenantUnit, for_each_tenant
 
 log = logging.getLogger(__name__)
@@ -85,11 +84,6 @@ def claim_notices(session: Session, now: datetime) -> list[BillingNotice]:
     return list(session.scalars(select(BillingNotice).where(BillingNotice.id.in_(claimed),
                                                             BillingNotice.dismissed_at.is_(None))
                                 .order_by(BillingNotice.id)))
-
-
-def format_money(minor: int, currency: str, locale: str) -> str:
-    """An amount in minor units as money in a language, e.g. 1234 EUR -> "€12.34"."""
-    return format_currency(Decimal(int(minor)).scaleb(-get_currency_precision(currency)), currency, locale=locale)
 
 
 def _module_name(session: Session, tenant_id: int, installation_id: int | None) -> str:

@@ -17,10 +17,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, cast
 
-from babel.numbers import get_currency_precision
 from sqlalchemy import CursorResult, distinct, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -33,6 +31,7 @@ from tenants.accounts import require_platform_admin
 from tenants.clock import utcnow
 from tenants.errors import N_, Conflict, DomainError, NotFound
 from tenants.models import User
+from tenants.money import major_text
 
 CSV_COLUMNS = ("month", "currency", "module", "module_slug", "companies", "invoices", "gross", "commission", "net")
 MAX_REFERENCE = 200
@@ -157,12 +156,6 @@ def revenue_months(session: Session) -> list[date]:
                                 .order_by(RevenueEntry.period_start.desc())))
 
 
-def to_major(currency: str, minor: int) -> str:
-    """Minor units as a decimal amount in major units with the currency's decimals, no separators ("1234.50")."""
-    digits = get_currency_precision(currency)
-    return f"{Decimal(int(minor)).scaleb(-digits):.{digits}f}"
-
-
 def _cell(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
@@ -182,7 +175,7 @@ def statement_csv(statement: Statement, total_label: str = "Total") -> str:
 
 
 def _csv_figures(currency: str, figures: ModuleLine | CurrencyStatement) -> list:
-    return [figures.tenants, figures.invoices, *(to_major(currency, minor) for minor in
+    return [figures.tenants, figures.invoices, *(major_text(minor, currency) for minor in
                                                  (figures.gross_minor, figures.commission_minor, figures.net_minor))]
 
 

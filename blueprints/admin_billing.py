@@ -21,7 +21,6 @@ from billing.pricebook import (
 from blueprints.billing import percent_bp, status_label
 from blueprints.billing_forms import PriceForm
 from blueprints.forms import ConfirmForm, form_status, page_number
-from blueprints.marketplace_forms import money
 from tenants.errors import DomainError
 from tenants.scoping import tenant_context
 from web.auth import operators_only
@@ -36,7 +35,7 @@ STATUS_FILTERS = ("", "all", *INVOICE_STATUSES)  # "" = unpaid: open or payment 
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {"money": money, "percent_bp": percent_bp, "status_label": status_label, "is_past_due": is_past_due}
+    return {"percent_bp": percent_bp, "status_label": status_label, "is_past_due": is_past_due}
 
 
 def _render_prices(failed: PriceForm | None = None, status: int = 200):

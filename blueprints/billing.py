@@ -19,18 +19,20 @@ from billing.preview import month_preview, set_overall_cap
 from billing.pricebook import prices_for
 from billing.stripe_support import stripe_js_url
 from billing.tax import tax_for
-from blueprints.billing_forms import CapForm, cap_example
+from blueprints.billing_forms import CapForm
 from blueprints.forms import ConfirmForm, form_status
 from blueprints.marketplace import price_text
-from blueprints.marketplace_forms import major_text, money
+from blueprints.marketplace_forms import cap_example
 from marketplace import installations, usage
 from marketplace.modules import live_manifest
 from tenants.clock import today_in, utcnow
 from tenants.errors import N_, DomainError
+from tenants.money import major_text
 from tenants.validation import countries
 from web.auth import role_required, tenant_required
 from web.database import commit, db_session
 from web.errors import domain_message
+from web.formatting import money
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
 NAV_LABEL = N_("Billing")
@@ -134,7 +136,7 @@ def _past_due_banner() -> dict:
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {"money": money, "line_label": line_label, "late_text": late_text, "status_label": status_label,
+    return {"line_label": line_label, "late_text": late_text, "status_label": status_label,
             "percent_bp": percent_bp, "is_past_due": lambda invoice: is_past_due(invoice, utcnow()),
             "number": format_decimal, "writer": g.get("membership") is not None and g.membership.role in WRITERS}
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from tenants.languages import DEFAULT_LANGUAGE, LANGUAGES, normalise_language
 from web.extensions import babel
+from web.formatting import money
 
 
 def select_locale() -> str:
@@ -33,4 +34,4 @@ def init_i18n(app: Flask, root_path: str) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale, format_date=format_date,
                                  format_datetime=format_datetime, format_decimal=format_decimal,
-                                 format_timedelta=format_timedelta)
+                                 format_timedelta=format_timedelta, money=money)
