@@ -6,11 +6,8 @@ once (an UPDATE only one job run can win) before it is mailed, so a mail is neve
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
-from babel.numbers import format_currency, get_currency_precision
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -18,22 +15,14 @@ from billing.models import BillingNotice, Invoice
 from billing.providers import PaymentProvider, ProviderError
 from billing.settlement import invoices_to_retry
 from marketplace.models import Installation, Module
-from telemetry.alert_mail import render
 from tenants.db import Database
-from tenants.mail import Mailer
-from tenants.models import Membership, Tenant, User
+from tenants.mail import Mailer, recipients, render_mail
+from tenants.models import Membership, Tenant
+from tenants.money import format_money
 from tenants.unit_of_work import TenantUnit, for_each_tenant
 
 log = logging.getLogger(__name__)
 NOTIFIED_ROLES = ("owner", "admin")
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """An owner or admin to mail, in their language."""
-
-    email: str
-    locale: str
 
 
 # --- charging ------------------------------------------------------------------------------------
@@ -97,23 +86,6 @@ def claim_notices(session: Session, now: datetime) -> list[BillingNotice]:
                                 .order_by(BillingNotice.id)))
 
 
-def recipients(session: Session, tenant_id: int) -> list[Recipient]:
-    """The company's verified owners and admins."""
-    rows = session.execute(select(User.email, User.locale).join(Membership, Membership.user_id == User.id).where(
-        Membership.tenant_id == tenant_id, Membership.role.in_(NOTIFIED_ROLES), User.verified_at.is_not(None))
-        .order_by(User.email))
-    return [Recipient(email, _language(locale)) for email, locale in rows]
-
-
-def _language(locale: str | None) -> str:
-    return "zh_Hans" if (locale or "").lower().replace("-", "_").startswith("zh") else "en"
-
-
-def format_money(minor: int, currency: str, locale: str) -> str:
-    """An amount in minor units as money in a language, e.g. 1234 EUR -> "€12.34"."""
-    return format_currency(Decimal(int(minor)).scaleb(-get_currency_precision(currency)), currency, locale=locale)
-
-
 def _module_name(session: Session, tenant_id: int, installation_id: int | None) -> str:
     if installation_id is None:
         return ""
@@ -148,9 +120,9 @@ def _mail_tenant_notices(unit: TenantUnit, mailer: Mailer, base_url: str, now: d
         if not notices:
             return 0
         company = session.get_one(Tenant, unit.tenant_id).name
-        people = recipients(session, unit.tenant_id)
+        people = recipients(session, unit.tenant_id, Membership.role.in_(NOTIFIED_ROLES))
         modules = {n.id: _module_name(session, unit.tenant_id, n.installation_id) for n in notices}
-    mails = [(person.email, render("billing_notice", person.locale, company=company, **notice_context(
+    mails = [(person.email, render_mail("billing_notice", person.locale, company=company, **notice_context(
         notice, modules[notice.id], person.locale, base_url))) for person in people for notice in notices]
     with unit.session() as session:
         for email, (subject, body) in mails:

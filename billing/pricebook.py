@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from billing.models import PriceBookEntry
+from tenants.accounts import require_platform_admin
 from tenants.clock import utcnow
-from tenants.errors import N_, DomainError, Forbidden
+from tenants.errors import N_, DomainError
 from tenants.models import User
 from tenants.validation import clean_currency
 
@@ -48,8 +49,7 @@ def price_book(session: Session) -> list[Prices]:
 def set_prices(session: Session, admin: User, currency: str, device_day_minor: object, free_devices: object,
                commission_bp: object) -> Prices:
     """Set a currency's prices (platform admins only); they apply to days billed from now on."""
-    if not admin.is_platform_admin:
-        raise Forbidden()
+    require_platform_admin(admin)
     code = clean_currency(currency)
     entry = session.get(PriceBookEntry, code) or PriceBookEntry(currency=code)
     entry.device_day_minor = _whole(device_day_minor, N_("the fee per device-day"), MAX_DEVICE_DAY_MINOR)

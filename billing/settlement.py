@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from billing.models import Invoice, InvoiceLine, RevenueEntry
 from billing.notices import add_notice
+from tenants.accounts import require_platform_admin
 from tenants.clock import utcnow
 from tenants.db import upsert_insert
-from tenants.errors import N_, Conflict, Forbidden
+from tenants.errors import N_, Conflict
 from tenants.models import User
 
 RETRY_AFTER = (timedelta(days=1), timedelta(days=3), timedelta(days=5))  # then the invoice waits for the owner
@@ -47,15 +48,13 @@ def settle_failed(session: Session, invoice: Invoice, error: str, now: datetime 
 
 def mark_paid_by_admin(session: Session, invoice: Invoice, admin: User, now: datetime | None = None) -> Invoice:
     """A platform admin saw the bank transfer arrive."""
-    if not admin.is_platform_admin:
-        raise Forbidden()
+    require_platform_admin(admin)
     return settle_paid(session, invoice, now)
 
 
 def void(session: Session, invoice: Invoice, admin: User, now: datetime | None = None) -> Invoice:
     """Cancel an unpaid invoice (platform admins only); its usage stays billed by it, not re-billed."""
-    if not admin.is_platform_admin:
-        raise Forbidden()
+    require_platform_admin(admin)
     if invoice.status == "paid":
         raise Conflict(N_("A paid invoice cannot be voided."))
     invoice.status, invoice.voided_at, invoice.next_payment_at = "void", now or utcnow(), None

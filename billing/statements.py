@@ -17,10 +17,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, cast
 
-from babel.numbers import get_currency_precision
 from sqlalchemy import CursorResult, distinct, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -29,9 +27,11 @@ from billing.invoices import month_start
 from billing.models import Payout, RevenueEntry
 from marketplace.models import Module, Partner
 from telemetry.report_export import FORMULA_STARTS
+from tenants.accounts import require_platform_admin
 from tenants.clock import utcnow
-from tenants.errors import N_, Conflict, DomainError, Forbidden, NotFound
+from tenants.errors import N_, Conflict, DomainError, NotFound
 from tenants.models import User
+from tenants.money import major_text
 
 CSV_COLUMNS = ("month", "currency", "module", "module_slug", "companies", "invoices", "gross", "commission", "net")
 MAX_REFERENCE = 200
@@ -156,12 +156,6 @@ def revenue_months(session: Session) -> list[date]:
                                 .order_by(RevenueEntry.period_start.desc())))
 
 
-def to_major(currency: str, minor: int) -> str:
-    """Minor units as a decimal amount in major units with the currency's decimals, no separators ("1234.50")."""
-    digits = get_currency_precision(currency)
-    return f"{Decimal(int(minor)).scaleb(-digits):.{digits}f}"
-
-
 def _cell(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
@@ -181,13 +175,8 @@ def statement_csv(statement: Statement, total_label: str = "Total") -> str:
 
 
 def _csv_figures(currency: str, figures: ModuleLine | CurrencyStatement) -> list:
-    return [figures.tenants, figures.invoices, *(to_major(currency, minor) for minor in
+    return [figures.tenants, figures.invoices, *(major_text(minor, currency) for minor in
                                                  (figures.gross_minor, figures.commission_minor, figures.net_minor))]
-
-
-def _require_admin(admin: User) -> None:
-    if not getattr(admin, "is_platform_admin", False):
-        raise Forbidden()
 
 
 def _existing_payout(session: Session, partner_id: int, period_start: date, currency: str) -> Payout | None:
@@ -199,7 +188,7 @@ def create_payout(session: Session, admin: User, partner_id: int, period_start: 
                   today: date | None = None) -> Payout:
     """Record what the platform owes the partner for a finished month in one currency (platform admins only),
     from the statement's totals. Conflict when it exists already (never a second row, even concurrently)."""
-    _require_admin(admin)
+    require_platform_admin(admin)
     period_start, code = month_start(period_start), (currency or "").strip().upper()
     if period_start >= month_start(today or utcnow().date()):
         raise DomainError(N_("%(month)s is not over yet: pay it out once the month has ended."),
@@ -226,7 +215,7 @@ def create_payout(session: Session, admin: User, partner_id: int, period_start: 
 def mark_payout_paid(session: Session, admin: User, payout_id: int, reference: str,
                      now: datetime | None = None) -> Payout:
     """Note that the money was sent, with the transfer's reference (platform admins only; once)."""
-    _require_admin(admin)
+    require_platform_admin(admin)
     payout = session.get(Payout, payout_id)
     if payout is None:
         raise NotFound()

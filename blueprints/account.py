@@ -8,10 +8,10 @@ from flask_login import current_user, login_required, login_user
 from blueprints.forms import ChangePasswordForm, CompanyFields, CompanyForm, ConfirmForm, ProfileForm
 from services import accounts as accounts_service
 from tenants.errors import DomainError
+from tenants.languages import LANGUAGES, language_of
 from web.auth import bind_session_user, client_ip
 from web.database import db_session
 from web.errors import domain_message, error_response
-from web.i18n import LANGUAGES, normalise_language
 
 bp = Blueprint("account", __name__)
 
@@ -21,7 +21,7 @@ bp = Blueprint("account", __name__)
 def profile():
     """Show the profile, language and password forms."""
     bind_session_user()
-    form = ProfileForm(name=current_user.name, locale=normalise_language(current_user.locale) or "en")
+    form = ProfileForm(name=current_user.name, locale=language_of(current_user.locale))
     return render_template("account/profile.html", form=form, password_form=ChangePasswordForm())
 
 

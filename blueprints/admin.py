@@ -1,22 +1,17 @@
 """Platform operator pages (platform admins only; everyone else gets 404)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
-from flask_login import current_user
+from flask import Blueprint, render_template, request
 from sqlalchemy import func, select
 
 from tenants.mail import recent_mail
 from tenants.models import Membership, Tenant
+from web.auth import operators_only
 from web.database import db_session
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+operators_only(bp)
 PER_PAGE = 50
-
-
-@bp.before_request
-def _operators_only():
-    if not (current_user.is_authenticated and current_user.is_platform_admin):
-        abort(404)
 
 
 @bp.get("/")

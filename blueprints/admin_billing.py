@@ -21,26 +21,21 @@ from billing.pricebook import (
 from blueprints.billing import percent_bp, status_label
 from blueprints.billing_forms import PriceForm
 from blueprints.forms import ConfirmForm, form_status, page_number
-from blueprints.marketplace_forms import money
 from tenants.errors import DomainError
 from tenants.scoping import tenant_context
+from web.auth import operators_only
 from web.database import commit, db_session
 from web.errors import domain_message
 
 bp = Blueprint("admin_billing", __name__, url_prefix="/admin/billing")
+operators_only(bp)
 PER_PAGE = 50
 STATUS_FILTERS = ("", "all", *INVOICE_STATUSES)  # "" = unpaid: open or payment failed
 
 
-@bp.before_request
-def _operators_only():
-    if not (current_user.is_authenticated and current_user.is_platform_admin):
-        abort(404)
-
-
 @bp.context_processor
 def _helpers() -> dict:
-    return {"money": money, "percent_bp": percent_bp, "status_label": status_label, "is_past_due": is_past_due}
+    return {"percent_bp": percent_bp, "status_label": status_label, "is_past_due": is_past_due}
 
 
 def _render_prices(failed: PriceForm | None = None, status: int = 200):

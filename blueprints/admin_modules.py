@@ -12,17 +12,13 @@ from blueprints.partner_forms import ReasonForm
 from marketplace import manifest, modules, portal
 from marketplace.models import Module, Partner
 from tenants.errors import DomainError, NotFound
+from web.auth import operators_only
 from web.database import commit, db_session
 from web.errors import domain_message
 from web.markdown import render_markdown
 
 bp = Blueprint("admin_modules", __name__, url_prefix="/admin/modules")
-
-
-@bp.before_request
-def _operators_only():
-    if not (current_user.is_authenticated and current_user.is_platform_admin):
-        abort(404)
+operators_only(bp)
 
 
 def _module(module_id: int) -> Module:

@@ -14,12 +14,15 @@ from wtforms.validators import DataRequired, Length
 
 from billing import statements
 from billing.models import Payout
-from blueprints.partner_statements import current_month, money
+from blueprints.partner_statements import current_month
 from tenants.errors import DomainError, NotFound
+from web.auth import operators_only
 from web.database import commit, db_session
 from web.errors import domain_message
+from web.formatting import money
 
 bp = Blueprint("admin_payouts", __name__, url_prefix="/admin/payouts")
+operators_only(bp)
 
 
 class PayoutForm(FlaskForm):
@@ -37,12 +40,6 @@ class PaidForm(FlaskForm):
                             validators=[DataRequired(), Length(max=statements.MAX_REFERENCE)])
 
 
-@bp.before_request
-def _operators_only():
-    if not (current_user.is_authenticated and current_user.is_platform_admin):
-        abort(404)
-
-
 def _default_month(months: list) -> date:
     """The newest finished month with revenue; the last month when there is none."""
     this_month = current_month()
@@ -58,7 +55,7 @@ def index():
     chosen = request.args.get("month")
     period = statements.parse_month(chosen) if chosen else _default_month(months)
     return render_template("admin/payouts.html", months=months, period=period,
-                           rows=statements.month_overview(session, period), money=money,
+                           rows=statements.month_overview(session, period),
                            month_text=statements.month_text, current_month=current_month())
 
 

@@ -14,17 +14,19 @@ from billing import invoices as billing_invoices
 from billing.invoices import PAYMENT_TERM, is_past_due
 from billing.models import BillingAccount, BillingNotice, Invoice
 from billing.stripe_support import stripe_js_url
-from blueprints.billing_forms import CapForm, cap_example
+from blueprints.billing_forms import CapForm
 from blueprints.forms import ConfirmForm, form_status
 from blueprints.marketplace import price_text
-from blueprints.marketplace_forms import major_text, money
+from blueprints.marketplace_forms import cap_example
 from services import billing as billing_service
 from tenants.clock import utcnow
 from tenants.errors import N_, DomainError
+from tenants.money import major_text
 from tenants.validation import countries
 from web.auth import role_required, tenant_required
 from web.database import db_session
 from web.errors import domain_message
+from web.formatting import money
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
 NAV_LABEL = N_("Billing")
@@ -114,7 +116,7 @@ def _past_due_banner() -> dict:
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {"money": money, "line_label": line_label, "late_text": late_text, "status_label": status_label,
+    return {"line_label": line_label, "late_text": late_text, "status_label": status_label,
             "percent_bp": percent_bp, "is_past_due": lambda invoice: is_past_due(invoice, utcnow()),
             "number": format_decimal, "writer": g.get("membership") is not None and g.membership.role in WRITERS}
 

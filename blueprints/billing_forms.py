@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from babel.numbers import get_currency_precision
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -13,8 +12,9 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from billing.pricebook import MAX_DEVICE_DAY_MINOR, MAX_FREE_DEVICES
-from blueprints.marketplace_forms import CapField, major_text
+from blueprints.marketplace_forms import CapField
 from tenants.errors import DomainError
+from tenants.money import MAXIMUM, AmountError, major_text, to_minor
 from tenants.validation import clean_currency
 from web.errors import domain_message
 
@@ -28,24 +28,16 @@ class CapForm(CapField, FlaskForm):
     cap = StringField(_l("Monthly cap"), validators=[Optional(), Length(max=20)])
 
 
-def cap_example(currency: str) -> str:
-    """An example cap in the currency, as the cap field takes it (20.00, or 20 without decimals)."""
-    return major_text(20 * 10 ** get_currency_precision(currency), currency)
-
-
 def parse_fee(text: str | None, currency: str) -> int:
     """A fee typed in major units ("0.05") in minor units; ValueError with a translated reason when it is
     not an amount or has more decimals than the currency has."""
-    text = (text or "").strip().replace(" ", "")
-    precision = get_currency_precision(currency)
-    match = _DECIMAL.match(text)
-    if match is None or len(match.group(1) or "") > precision:
+    try:
+        return to_minor(text or "", currency, MAX_DEVICE_DAY_MINOR)
+    except AmountError as exc:
+        if exc.reason == MAXIMUM:
+            raise ValueError(_("The fee is too large.")) from None
         raise ValueError(_("Enter an amount in %(currency)s with at most %(digits)s decimals, such as %(example)s.",
-                           currency=currency, digits=precision, example=major_text(5, currency)))
-    minor = int(Decimal(text).scaleb(precision))
-    if minor > MAX_DEVICE_DAY_MINOR:
-        raise ValueError(_("The fee is too large."))
-    return minor
+                           currency=currency, digits=exc.digits, example=major_text(5, currency))) from None
 
 
 def parse_percent(text: str | None) -> int:

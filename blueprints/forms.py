@@ -8,6 +8,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from tenants.errors import DomainError
+from tenants.languages import LANGUAGES
 from tenants.validation import clean_email, countries, currencies, timezones
 from web.errors import domain_message
 
@@ -84,7 +85,7 @@ class ChangePasswordForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[Optional(), Length(max=120)])
-    locale = SelectField(_l("Language"), choices=[("en", "English"), ("zh_Hans", "简体中文")])
+    locale = SelectField(_l("Language"), choices=list(LANGUAGES.items()))
 
 
 class InviteForm(FlaskForm):

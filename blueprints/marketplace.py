@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from billing import usage
 from blueprints.forms import ConfirmForm, form_status, page_number
-from blueprints.marketplace_forms import ConsentForm, major_text, money
+from blueprints.marketplace_forms import ConsentForm
 from marketplace import catalog, installations
 from marketplace.installations import DEVICE_SCOPES
 from marketplace.manifest import CATEGORIES, SCOPES, Manifest, Pricing
@@ -23,9 +23,11 @@ from marketplace.signing import launch_token, module_secret
 from telemetry import registry
 from tenants.clock import local_today, utcnow
 from tenants.errors import N_, Conflict, DomainError, NotFound
+from tenants.money import major_text
 from web.auth import role_required, tenant_required
 from web.database import commit, db_session
 from web.errors import domain_message
+from web.formatting import money
 
 bp = Blueprint("marketplace", __name__, url_prefix="/marketplace")
 NAV_LABEL = N_("Marketplace")
@@ -77,7 +79,7 @@ def icon_src(manifest: Manifest) -> str | None:
 def _helpers() -> dict:
     return {"price_text": price_text, "language_name": language_name, "icon_src": icon_src,
             "category_labels": CATEGORY_LABELS, "event_labels": EVENT_LABELS, "scope_texts": SCOPES,
-            "money": money, "consented_pricing": installations.consented_pricing,
+            "consented_pricing": installations.consented_pricing,
             "writer": g.get("membership") is not None and g.membership.role in WRITERS}
 
 

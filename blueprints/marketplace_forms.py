@@ -1,11 +1,7 @@
-"""Forms of the marketplace pages and the money helpers they share (amounts are kept in minor units)."""
+"""Forms of the marketplace pages, and the monthly cap field they share with billing (amounts are typed in
+major units and kept in minor units)."""
 from __future__ import annotations
 
-import re
-from decimal import Decimal
-
-from babel.numbers import get_currency_precision
-from flask_babel import format_currency
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -14,42 +10,27 @@ from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from marketplace.installations import MAX_CAP_MINOR
-
-_AMOUNT = re.compile(r"^\d{1,12}(?:\.(\d{1,4}))?$")
-
-
-def to_major(minor: int, currency: str) -> Decimal:
-    """Minor units (cents, fen) as an amount in major units."""
-    return Decimal(minor).scaleb(-get_currency_precision(currency))
+from tenants.money import MAXIMUM, AmountError, major_text, precision, to_minor
 
 
-def money(minor: int, currency: str) -> str:
-    """Minor units as money in the reader's language, e.g. €0.50."""
-    return format_currency(to_major(minor, currency), currency)
-
-
-def major_text(minor: int | None, currency: str) -> str:
-    """Minor units as the plain amount the cap field takes back, e.g. 20.00 (empty for None)."""
-    if minor is None:
-        return ""
-    return f"{to_major(minor, currency):.{get_currency_precision(currency)}f}"
+def cap_example(currency: str) -> str:
+    """An example cap in the currency, as the cap field takes it (20.00, or 20 without decimals)."""
+    return major_text(20 * 10 ** precision(currency), currency)
 
 
 def parse_cap(text: str | None, currency: str) -> int | None:
     """A monthly cap typed in major units ("20.00") in minor units; None when empty. ValueError with a
     translated reason when it is not an amount."""
-    text = (text or "").strip().replace(" ", "")
+    text = (text or "").strip()
     if not text:
         return None
-    precision = get_currency_precision(currency)
-    match = _AMOUNT.match(text)
-    if match is None or len(match.group(1) or "") > precision:
+    try:
+        return to_minor(text, currency, MAX_CAP_MINOR)
+    except AmountError as exc:
+        if exc.reason == MAXIMUM:
+            raise ValueError(_("The monthly cap is too large.")) from None
         raise ValueError(_("Enter the monthly cap as an amount such as %(example)s, or leave it empty for no cap.",
-                           example=major_text(2000 * 10 ** precision // 100, currency)))
-    minor = int(Decimal(text).scaleb(precision))
-    if minor > MAX_CAP_MINOR:
-        raise ValueError(_("The monthly cap is too large."))
-    return minor
+                           example=cap_example(currency))) from None
 
 
 class CapField:

@@ -6,11 +6,8 @@ membership: anyone else gets 404."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
-from babel.numbers import get_currency_precision
 from flask import Blueprint, Response, render_template, request
-from flask_babel import format_currency
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -31,11 +28,6 @@ def _logged_in_only():
     return None
 
 
-def money(minor: int, currency: str) -> str:
-    """Minor units as money in the reader's language ("€1,234.50")."""
-    return format_currency(Decimal(int(minor)).scaleb(-get_currency_precision(currency)), currency)
-
-
 def current_month() -> date:
     """The first day of the current month (UTC)."""
     return month_start(utcnow().date())
@@ -52,7 +44,7 @@ def statements_page(partner_id: int):
     found = statements.statement(session, partner.id, period) if period else None
     paid_out = {p.currency: p for p in statements.payouts(session, partner.id, period)} if period else {}
     return render_template("partners/statements.html", partner=partner, months=months, period=period,
-                           statement=found, payouts=paid_out, money=money, month_text=statements.month_text,
+                           statement=found, payouts=paid_out, month_text=statements.month_text,
                            current_month=current_month())
 
 

@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 
 from marketplace.manifest import Manifest, parse_manifest
 from marketplace.models import Module, Partner, PartnerMember
+from tenants.accounts import require_platform_admin
 from tenants.clock import utcnow
-from tenants.errors import N_, Conflict, DomainError, Forbidden, NotFound
+from tenants.errors import N_, Conflict, DomainError, NotFound
 from tenants.models import User
 from tenants.validation import clean_email, clean_name, unique_slug
 
@@ -87,7 +88,7 @@ def submit_for_review(module: Module) -> Module:
 
 def approve(module: Module, admin: User) -> Module:
     """Publish the reviewed manifest (platform admins only)."""
-    _require_admin(admin)
+    require_platform_admin(admin)
     if module.status != "in_review" and not (module.status == "published" and module.review_pending):
         raise Conflict(N_("Only a module waiting for review can be approved."))
     live = module.live_manifest
@@ -101,7 +102,7 @@ def approve(module: Module, admin: User) -> Module:
 
 def reject(module: Module, admin: User, reason: str) -> Module:
     """Send the module back with a reason; a published module keeps its live version."""
-    _require_admin(admin)
+    require_platform_admin(admin)
     reason = clean_name(reason, "reason", 2000)
     if module.status == "in_review":
         module.status = "rejected"
@@ -114,7 +115,7 @@ def reject(module: Module, admin: User, reason: str) -> Module:
 
 def suspend(module: Module, admin: User, reason: str) -> Module:
     """Take a published module off the marketplace (platform admins only)."""
-    _require_admin(admin)
+    require_platform_admin(admin)
     if module.status != "published":
         raise Conflict(N_("Only a published module can be suspended."))
     module.status, module.review_note = "suspended", clean_name(reason, "reason", 2000)
@@ -124,7 +125,7 @@ def suspend(module: Module, admin: User, reason: str) -> Module:
 
 def reinstate(module: Module, admin: User) -> Module:
     """Put a suspended module back on the marketplace as it was."""
-    _require_admin(admin)
+    require_platform_admin(admin)
     if module.status != "suspended":
         raise Conflict(N_("Only a suspended module can be reinstated."))
     module.status, module.review_note = "published", ""
@@ -135,11 +136,6 @@ def reinstate(module: Module, admin: User) -> Module:
 def live_manifest(module: Module) -> Manifest | None:
     """What tenants see of the module, or None before its first approval."""
     return parse_manifest(module.live_manifest) if module.live_manifest is not None else None
-
-
-def _require_admin(user: User) -> None:
-    if not user.is_platform_admin:
-        raise Forbidden()
 
 
 def _reviewed(module: Module, admin: User) -> None:

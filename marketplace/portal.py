@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
-from babel.numbers import get_currency_precision
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from marketplace.models import MODULE_STATUSES, Installation, Module, Partner, PartnerMember
 from tenants.errors import N_, DomainError, NotFound
 from tenants.models import Tenant, User
+from tenants.money import FORMAT, AmountError, major_text, minor_of
 from tenants.validation import currencies
 
 PER_PAGE = 50
@@ -153,33 +152,23 @@ def parse_prices(text: str | None) -> dict[str, int]:
             raise DomainError(N_("%(code)s is not a currency code; use one such as EUR, USD or CNY."), code=code)
         if code in prices:
             raise DomainError(N_("%(code)s is priced twice; give each currency once."), code=code)
-        prices[code] = to_minor(code, amount)
+        prices[code] = _price(code, amount)
     return prices
 
 
-def to_minor(code: str, amount: str) -> int:
-    """An amount in major units ("0.50") as whole minor units of the currency (50 cents)."""
-    digits = get_currency_precision(code)
+def _price(code: str, amount: str) -> int:
     try:
-        value = Decimal(amount)
-    except InvalidOperation:
-        raise DomainError(N_("%(amount)s is not an amount."), amount=amount[:40]) from None
-    minor = value.scaleb(digits)
-    if not value.is_finite() or minor != minor.to_integral_value():
-        if digits == 0:
+        return minor_of(amount, code)
+    except AmountError as exc:
+        if exc.reason == FORMAT:
+            raise DomainError(N_("%(amount)s is not an amount."), amount=amount[:40]) from None
+        if exc.digits == 0:
             raise DomainError(N_("%(code)s has no smaller unit: give %(code)s prices in whole numbers "
-                                 "(not %(amount)s)."), code=code, amount=amount)
+                                 "(not %(amount)s)."), code=code, amount=amount) from None
         raise DomainError(N_("%(code)s prices have at most %(digits)s decimals (not %(amount)s)."), code=code,
-                          digits=digits, amount=amount)
-    return int(minor)
-
-
-def to_major(code: str, minor: int) -> str:
-    """Minor units as the amount in major units with the currency's decimals ("0.50")."""
-    digits = get_currency_precision(code)
-    return f"{Decimal(int(minor)).scaleb(-digits):.{digits}f}"
+                          digits=exc.digits, amount=amount) from None
 
 
 def format_prices(prices: dict | None) -> str:
     """Stored prices as the text the form takes ("CNY 4.00, EUR 0.50")."""
-    return ", ".join(f"{code} {to_major(code, amount)}" for code, amount in sorted((prices or {}).items()))
+    return ", ".join(f"{code} {major_text(amount, code)}" for code, amount in sorted((prices or {}).items()))

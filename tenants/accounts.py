@@ -1,4 +1,4 @@
-"""Signup, login, email verification and passwords."""
+"""Signup, login, email verification and passwords; the platform admin check of the operators' actions."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from tenants import audit
 from tenants.clock import utcnow
-from tenants.errors import N_, DomainError
+from tenants.errors import N_, DomainError, Forbidden
 from tenants.models import Membership, Tenant, User
 from tenants.passwords import check_password_rules, hash_password, verify_password
 from tenants.scoping import tenant_context
@@ -159,3 +159,10 @@ def record_for_user(session: Session, user: User, event: str, ip: str | None = N
         with tenant_context(membership.tenant_id):
             audit.record(session, event, user.id, ip)
             session.flush()
+
+
+def require_platform_admin(user: User) -> None:
+    """Raise Forbidden unless the user is a platform admin: the domain's own check behind the operator pages
+    (which answer 404 to everyone else before this is reached)."""
+    if not getattr(user, "is_platform_admin", False):
+        raise Forbidden()

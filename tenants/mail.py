@@ -1,4 +1,8 @@
-"""Outgoing mail: SMTP when configured, otherwise the log and the outbox table."""
+"""Outgoing mail: who gets it, its text from templates/mail in the recipient's language, and sending it
+(SMTP when configured, otherwise the log and the outbox table).
+
+Templates are rendered with a plain Jinja2 environment and the Babel catalogues (no Flask, no request), for
+the jobs and the web pages alike: they get everything they show, links too, as context."""
 from __future__ import annotations
 
 import logging
@@ -6,14 +10,54 @@ import smtplib
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
+from functools import cache
+from pathlib import Path
 
-from sqlalchemy import String, Text, select
+from babel.support import Translations
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from sqlalchemy import ColumnElement, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from tenants.clock import utcnow
 from tenants.db import Base, BigId
+from tenants.languages import language_of
+from tenants.models import Membership, User
 
 log = logging.getLogger(__name__)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Someone to mail, in their language."""
+
+    email: str
+    locale: str
+
+
+def recipients(session: Session, tenant_id: int, *where: ColumnElement[bool]) -> list[Recipient]:
+    """The tenant's verified members whose membership meets the conditions (such as
+    `Membership.alert_mails.is_(True)`), by email, each in their language."""
+    rows = session.execute(select(User.email, User.locale).join(Membership, Membership.user_id == User.id).where(
+        Membership.tenant_id == tenant_id, *where, User.verified_at.is_not(None)).order_by(User.email))
+    return [Recipient(email, language_of(locale)) for email, locale in rows]
+
+
+@cache
+def _environment(locale: str) -> Environment:
+    environment = Environment(loader=FileSystemLoader(str(ROOT / "templates" / "mail")), autoescape=False,
+                              extensions=["jinja2.ext.i18n"], undefined=StrictUndefined)
+    translations = Translations.load(str(ROOT / "translations"), [locale], "messages")
+    # the i18n extension adds this method at run time; jinja2's Environment type does not declare it
+    environment.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    return environment
+
+
+def render_mail(template: str, locale: str, **context) -> tuple[str, str]:
+    """Render templates/mail/<template>.txt in a supported language: (subject = first line, body)."""
+    text = _environment(locale).get_template(f"{template}.txt").render(**context)
+    subject, _, body = text.strip().partition("\n")
+    return subject.strip(), body.strip() + "\n"
 
 
 class OutboxMessage(Base):

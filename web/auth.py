@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Flask, abort, g, redirect, request, session, url_for
+from flask import Blueprint, Flask, abort, g, redirect, request, session, url_for
 from flask_login import current_user
 
 from tenants import accounts, apikeys
@@ -103,6 +103,14 @@ def role_required(*roles: str) -> Callable:
             return view(*args, **kwargs)
         return wrapper
     return decorator
+
+
+def operators_only(bp: Blueprint) -> None:
+    """Make every page of the blueprint platform admins only: everyone else gets 404, as if it did not exist."""
+    @bp.before_request
+    def _operators_only() -> None:
+        if not (current_user.is_authenticated and current_user.is_platform_admin):
+            abort(404)
 
 
 def client_ip() -> str | None:

@@ -1,9 +1,17 @@
-"""Numbers on report pages in the reader's language: kWh, money, hours and percentages."""
+"""Money and report figures in the reader's language: `money` for amounts in minor units (a Jinja global
+too), and the report pages' kWh, costs, hours and percentages."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import format_currency, format_decimal, format_percent
+from flask_babel import format_decimal, format_percent, get_locale
+
+from tenants.money import format_amount, format_money
+
+
+def money(minor: int, currency: str) -> str:
+    """Minor units as money in the request's language, e.g. 50 EUR -> "€0.50"."""
+    return format_money(minor, currency, get_locale())
 
 
 @dataclass(frozen=True)
@@ -18,8 +26,8 @@ class Formatter:
         return format_decimal(kwh, format="#,##0.000" if abs(kwh) < 10 else "#,##0.0")
 
     def money(self, amount: float) -> str:
-        """An amount in the company's currency."""
-        return format_currency(amount, self.currency)
+        """A cost in major units (a float of the report) in the company's currency."""
+        return format_amount(amount, self.currency, get_locale())
 
     def hours(self, seconds: float) -> str:
         """Seconds as hours with one decimal."""

@@ -5,21 +5,9 @@ from flask import Flask, g, request, session
 from flask_babel import format_date, format_datetime, format_decimal, format_timedelta, get_locale
 from flask_login import current_user
 
+from tenants.languages import DEFAULT_LANGUAGE, LANGUAGES, normalise_language
 from web.extensions import babel
-
-LANGUAGES = {"en": "English", "zh_Hans": "简体中文"}
-
-
-def normalise_language(value: str | None) -> str | None:
-    """Map a tag such as zh-CN, zh-Hans or en-GB to a supported language, or None."""
-    if not value:
-        return None
-    tag = value.replace("-", "_").lower()
-    if tag.startswith("zh"):
-        return "zh_Hans"
-    if tag.startswith("en"):
-        return "en"
-    return None
+from web.formatting import money
 
 
 def select_locale() -> str:
@@ -31,7 +19,7 @@ def select_locale() -> str:
     for tag, _quality in request.accept_languages:
         if normalise_language(tag):
             return normalise_language(tag)
-    return "en"
+    return DEFAULT_LANGUAGE
 
 
 def select_timezone() -> str:
@@ -46,4 +34,4 @@ def init_i18n(app: Flask, root_path: str) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale, format_date=format_date,
                                  format_datetime=format_datetime, format_decimal=format_decimal,
-                                 format_timedelta=format_timedelta)
+                                 format_timedelta=format_timedelta, money=money)

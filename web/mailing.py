@@ -1,19 +1,18 @@
 """Mails rendered from templates in the recipient's language and sent through the app's Mailer."""
 from __future__ import annotations
 
-from flask import current_app, render_template
-from flask_babel import force_locale
+from flask import current_app
 
+from tenants.languages import language_of
+from tenants.mail import render_mail
 from web.database import db_session
-from web.i18n import normalise_language
 
 
 def send_mail(to: str, template: str, locale: str | None = None, **context) -> None:
-    """Render templates/mail/<template>.txt (first line is the subject) and send it."""
-    with force_locale(normalise_language(locale) or "en"):
-        text = render_template(f"mail/{template}.txt", **context)
-    subject, _, body = text.strip().partition("\n")
-    current_app.extensions["mailer"].send(db_session(), to, subject.strip(), body.strip() + "\n")
+    """Render templates/mail/<template>.txt (first line is the subject) in the language and send it; the
+    template sees only `context` (links too: see external_url)."""
+    subject, body = render_mail(template, language_of(locale), **context)
+    current_app.extensions["mailer"].send(db_session(), to, subject, body)
 
 
 def external_url(endpoint: str, **values) -> str:

@@ -23,6 +23,7 @@ from marketplace import modules
 from marketplace.models import Partner
 from tenants.errors import Conflict, DomainError, Forbidden, NotFound
 from tenants.models import User
+from tenants.money import major_text
 from tenants.scoping import tenant_context
 from tests.conftest import post_form
 from tests.marketplace.test_manifest import GOOD
@@ -263,7 +264,7 @@ def test_csv_amounts_follow_the_currency_and_cells_never_run_as_formulas():
     _header, row, total = _rows(text)
     assert row == ["2025-11", "JPY", "'=HYPERLINK(\"x\")", "'=cmd", "3", "4", "123456", "24691", "98765"]
     assert total == ["2025-11", "JPY", "Summe", "", "3", "4", "123456", "24691", "98765"]
-    assert statements.to_major("EUR", 5) == "0.05" and statements.to_major("BHD", 12345) == "12.345"
+    assert major_text(5, "EUR") == "0.05" and major_text(12345, "BHD") == "12.345"
 
 
 @pytest.mark.parametrize("text, month", [("2026-10", OCT), (" 2025-11 ", NOV_2025)])

@@ -9,6 +9,7 @@ import pytest
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
 
+from tenants.languages import language_of, normalise_language
 from tests.conftest import login, post_form
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,6 +42,13 @@ def _catalogue():
 
 def _page(response) -> str:
     return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("tag, language", [("zh-CN", "zh_Hans"), ("zh_Hant", "zh_Hans"), ("ZH", "zh_Hans"),
+                                           ("en-GB", "en"), ("fr", None), ("", None), (None, None)])
+def test_language_tags_map_to_a_supported_language(tag, language):
+    assert normalise_language(tag) == language
+    assert language_of(tag) == (language or "en")
 
 
 def test_browser_language_picks_chinese_or_english(client):
