@@ -12,17 +12,15 @@ from wtforms.validators import Length, Optional
 
 from blueprints.billing import notice_views
 from blueprints.forms import ConfirmForm
-from marketplace import insights
-from marketplace.models import INSIGHT_KINDS
-from services import billing as billing_service
+from services import alerts as alerts_service
 from telemetry import alerts
+from tenants.clock import utcnow
 from tenants.errors import DomainError
 from web.auth import role_required, tenant_required
-from web.database import commit, db_session
+from web.database import db_session
 from web.errors import domain_message
 
 bp = Blueprint("alerts", __name__)
-INSIGHTS_SHOWN = 50
 
 
 class IdleLimitForm(FlaskForm):
@@ -47,15 +45,14 @@ def _bell() -> dict:
 
 
 def _render(form: IdleLimitForm | None = None, status: int = 200):
-    session = db_session()
+    page = alerts_service.alerts_page(db_session(), utcnow())
     if form is None:
-        limit = alerts.get_idle_limit(session)
+        limit = page.idle_limit
         form = IdleLimitForm(limit="" if limit.limit is None else f"{limit.limit:g}", unit=limit.unit)
-    return render_template("alerts/index.html", open_alerts=alerts.list_alerts(session, "open"),
-                           recent=alerts.recently_closed(session), labels=alerts.LABELS,
-                           alert_message=alerts.message_of, form=form, confirm=ConfirmForm(),
-                           module_insights=insights.recent_insights(session, INSIGHT_KINDS, INSIGHTS_SHOWN),
-                           billing_notices=notice_views(billing_service.open_notices(session))), status
+    return render_template("alerts/index.html", open_alerts=page.open_alerts, recent=page.recent,
+                           labels=alerts.LABELS, alert_message=alerts.message_of, form=form, confirm=ConfirmForm(),
+                           module_insights=page.module_insights,
+                           billing_notices=notice_views(page.billing_notices)), status
 
 
 @bp.get("/alerts")
@@ -70,8 +67,7 @@ def index():
 def acknowledge(alert_id: int):
     """Acknowledge an alert (every member may)."""
     ConfirmForm().validate_on_submit() or abort(400)
-    alerts.acknowledge(db_session(), alert_id, current_user.id)
-    commit()
+    alerts_service.acknowledge(db_session(), alert_id, current_user.id, utcnow())
     flash(_("The alert was acknowledged."), "success")
     return redirect(url_for("alerts.index"))
 
@@ -81,8 +77,7 @@ def acknowledge(alert_id: int):
 def dismiss_insight(insight_id: int):
     """Hide a card, alert or report link a module posted (every member may)."""
     ConfirmForm().validate_on_submit() or abort(400)
-    insights.dismiss(db_session(), insight_id)
-    commit()
+    alerts_service.dismiss_insight(db_session(), insight_id, utcnow())
     flash(_("The message was dismissed."), "success")
     return redirect(url_for("alerts.index") + "#module-insights")
 
@@ -95,10 +90,9 @@ def settings():
     if not form.validate_on_submit():
         return _render(form, 422)
     try:
-        alerts.set_idle_limit(db_session(), form.limit.data or "", form.unit.data)
+        alerts_service.set_idle_limit(db_session(), form.limit.data or "", form.unit.data)
     except DomainError as exc:
         flash(domain_message(exc), "error")
         return _render(form, 422)
-    commit()
     flash(_("The alert settings were saved."), "success")
     return redirect(url_for("alerts.index"))

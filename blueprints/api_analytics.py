@@ -5,10 +5,11 @@ from flask import Blueprint, jsonify, request
 from flask_babel import gettext
 
 from services import figures
-from telemetry import advice_service, plant, registry
+from services import plant as plant_service
+from telemetry import advice_service, registry
 from tenants.clock import utcnow
 from web.api import api_tenant, json_object, require_write
-from web.database import commit, db_session
+from web.database import db_session
 
 bp = Blueprint("api_analytics", __name__)
 
@@ -25,8 +26,7 @@ def device_series(device_id: int):
 @bp.get("/devices/<int:device_id>/advice")
 def device_advice(device_id: int):
     """Suggested off_below_w / run_above_w from the device's last 7 days of power, with the reason."""
-    session = db_session()
-    advice = advice_service.advise_device(session, registry.get_device(session, device_id))
+    advice = plant_service.device_advice(db_session(), device_id, utcnow())
     return jsonify(advice_service.advice_json(advice, gettext(advice.reason, **advice.reason_params)))
 
 
@@ -39,7 +39,7 @@ def overview_of_day():
 @bp.get("/tariff")
 def get_tariff():
     """The company's tariff."""
-    return jsonify({**plant.tariff_json(plant.get_tariff(db_session())), "currency": api_tenant().currency})
+    return jsonify(plant_service.tariff_json(db_session(), api_tenant().currency))
 
 
 @bp.put("/tariff")
@@ -47,23 +47,21 @@ def put_tariff():
     """Set the price per kWh and optional time-of-use bands."""
     require_write()
     data = json_object()
-    tariff = plant.set_tariff(db_session(), data.get("price_per_kwh"), data.get("bands"))
-    commit()
-    return jsonify({**plant.tariff_json(tariff), "currency": api_tenant().currency})
+    return jsonify(plant_service.set_tariff_json(db_session(), data.get("price_per_kwh"), data.get("bands"),
+                                                 api_tenant().currency))
 
 
 @bp.get("/shifts")
 def get_shifts():
     """The weekly shift calendar."""
-    return jsonify({"shifts": _shifts_json(plant.get_shifts(db_session()))})
+    return jsonify({"shifts": _shifts_json(plant_service.shifts(db_session()))})
 
 
 @bp.put("/shifts")
 def put_shifts():
     """Replace the weekly shift calendar (`{"shifts": [{"weekday", "start", "end"}]}`)."""
     require_write()
-    calendar = plant.set_shifts(db_session(), json_object().get("shifts"))
-    commit()
+    calendar = plant_service.set_shifts(db_session(), json_object().get("shifts"))
     return jsonify({"shifts": _shifts_json(calendar)})
 
 

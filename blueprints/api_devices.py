@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
 
-from services import figures
-from telemetry import queries, registry
+from services import devices, figures
+from telemetry import registry
 from tenants.clock import utcnow
 from web.api import json_object, page_arg, require_write
-from web.database import commit, db_session
+from web.database import db_session
 
 bp = Blueprint("api_devices", __name__)
 
@@ -15,42 +15,36 @@ bp = Blueprint("api_devices", __name__)
 @bp.get("/devices")
 def list_devices():
     """The company's devices (not retired), or those of one status; 50 a page."""
-    page = page_arg()
-    found = registry.list_devices(db_session(), request.args.get("status"), page=page)
-    return jsonify({"devices": [queries.device_json(d) for d in found.devices], "page": page, "total": found.total})
+    return jsonify(devices.devices_json(db_session(), request.args.get("status"), page_arg(), utcnow()))
 
 
 @bp.post("/devices")
 def create_device():
     """Create a device; the answer carries its token, shown only this once."""
     require_write()
-    device, token = registry.create_device(db_session(), json_object())
-    commit()
-    return jsonify({**queries.device_json(device), "token": token}), 201
+    return jsonify(devices.add_device_json(db_session(), json_object(), utcnow())), 201
 
 
 @bp.get("/devices/<int:device_id>")
 def get_device(device_id: int):
     """One device."""
-    return jsonify(queries.device_json(registry.get_device(db_session(), device_id)))
+    return jsonify(devices.device_json(db_session(), device_id, utcnow()))
 
 
 @bp.patch("/devices/<int:device_id>")
 def update_device(device_id: int):
     """Change some fields of a device."""
     require_write()
-    registry.get_device(db_session(), device_id)  # another tenant's device is 404 whatever the body
-    device = registry.update_device(db_session(), device_id, json_object())
-    commit()
-    return jsonify(queries.device_json(device))
+    session, now = db_session(), utcnow()
+    devices.device_view(session, device_id, now)  # another tenant's device is 404 whatever the body
+    return jsonify(devices.edit_device_json(session, device_id, json_object(), now))
 
 
 @bp.delete("/devices/<int:device_id>")
 def delete_device(device_id: int):
     """Delete a device with its readings."""
     require_write()
-    registry.delete_device(db_session(), device_id)
-    commit()
+    devices.delete_device(db_session(), device_id)
     return "", 204
 
 
@@ -58,9 +52,8 @@ def delete_device(device_id: int):
 def rotate_token(device_id: int):
     """Revoke the device's tokens and issue a new one (shown once)."""
     require_write()
-    token = registry.rotate_device_token(db_session(), device_id)
-    commit()
-    return jsonify({"device": device_id, "token": token}), 201
+    rotated = devices.rotate_token(db_session(), device_id, utcnow())
+    return jsonify({"device": device_id, "token": rotated.token}), 201
 
 
 @bp.post("/devices/<int:device_id>/accept")
@@ -79,19 +72,16 @@ def retire_device(device_id: int):
 def reject_device(device_id: int):
     """Reject a pending device: it is deleted with the readings it sent."""
     require_write()
-    device = registry.get_device(db_session(), device_id)
-    if device.status != "pending":
+    try:
+        devices.reject_device(db_session(), device_id)
+    except registry.NotPending:
         abort(409, description="only pending devices can be rejected; delete others instead")
-    registry.delete_device(db_session(), device_id)
-    commit()
     return "", 204
 
 
 def _status(device_id: int, status: str):
     require_write()
-    device = registry.set_status(db_session(), device_id, status)
-    commit()
-    return jsonify(queries.device_json(device))
+    return jsonify(devices.set_status_json(db_session(), device_id, status, utcnow()))
 
 
 @bp.get("/devices/<int:device_id>/readings")
@@ -105,7 +95,7 @@ def device_readings(device_id: int):
 @bp.get("/gateway-keys")
 def list_gateway_keys():
     """The company's gateway keys (never their secrets)."""
-    keys = registry.list_gateway_keys(db_session())
+    keys = devices.gateway_keys(db_session())
     return jsonify({"gateway_keys": [_gateway_json(k) for k in keys]})
 
 
@@ -114,18 +104,15 @@ def create_gateway_key():
     """Create a gateway key that may post for many devices by name (shown once)."""
     require_write()
     data = json_object()
-    key, secret = registry.create_gateway_key(db_session(),
-                                              data.get("name") if isinstance(data.get("name"), str) else "")
-    commit()
-    return jsonify({**_gateway_json(key), "key": secret}), 201
+    created = devices.create_gateway_key(db_session(), data.get("name") if isinstance(data.get("name"), str) else "")
+    return jsonify({**_gateway_json(created.key), "key": created.secret}), 201
 
 
 @bp.delete("/gateway-keys/<int:key_id>")
 def revoke_gateway_key(key_id: int):
     """Revoke a gateway key at once."""
     require_write()
-    key = registry.revoke_gateway_key(db_session(), key_id)
-    commit()
+    key = devices.revoke_gateway_key(db_session(), key_id)
     return jsonify(_gateway_json(key))
 
 

@@ -6,16 +6,16 @@ from flask_babel import gettext as _
 
 from blueprints.device_forms import GatewayKeyForm
 from blueprints.forms import ConfirmForm
-from telemetry import registry
+from services import devices
 from web.auth import role_required, tenant_required
-from web.database import commit, db_session
+from web.database import db_session
 from web.device_setup import gateway_snippets
 
 bp = Blueprint("devices_gateways", __name__)
 
 
 def _render_list(form: GatewayKeyForm | None = None, status: int = 200):
-    return render_template("devices/gateway_keys.html", keys=registry.list_gateway_keys(db_session()),
+    return render_template("devices/gateway_keys.html", keys=devices.gateway_keys(db_session()),
                            form=form or GatewayKeyForm()), status
 
 
@@ -33,10 +33,10 @@ def create():
     form = GatewayKeyForm()
     if not form.validate_on_submit():
         return _render_list(form, 422)
-    key, secret = registry.create_gateway_key(db_session(), form.name.data)
-    commit()
-    snippets = gateway_snippets(current_app.config["SETTINGS"].base_url, secret)
-    return render_template("devices/gateway_key_created.html", key=key, secret=secret, snippets=snippets), 201
+    created = devices.create_gateway_key(db_session(), form.name.data)
+    snippets = gateway_snippets(current_app.config["SETTINGS"].base_url, created.secret)
+    return render_template("devices/gateway_key_created.html", key=created.key, secret=created.secret,
+                           snippets=snippets), 201
 
 
 @bp.post("/devices/gateway-keys/<int:key_id>/revoke")
@@ -44,7 +44,6 @@ def create():
 def revoke(key_id: int):
     """Revoke a gateway key at once."""
     ConfirmForm().validate_on_submit() or abort(400)
-    key = registry.revoke_gateway_key(db_session(), key_id)
-    commit()
+    key = devices.revoke_gateway_key(db_session(), key_id)
     flash(_("The gateway key %(name)s was revoked.", name=key.name), "success")
     return redirect(url_for("devices_gateways.index"))

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template
 
-from telemetry import overview, registry
+from services import devices
+from tenants.clock import utcnow
 from web.auth import tenant_required
 from web.database import db_session
 
@@ -14,7 +15,6 @@ bp = Blueprint("machines", __name__)
 @tenant_required
 def show(device_id: int):
     """One machine of the current company (its charts load from /api/v1 in the page's script)."""
-    device = registry.get_device(db_session(), device_id)
-    state, since, online = overview.live_state(device)
-    return render_template("machines/show.html", device=device, tenant=g.tenant, state=state, since=since,
-                           online=online, can_edit=g.membership.role in ("owner", "admin"))
+    machine = devices.machine(db_session(), device_id, utcnow())
+    return render_template("machines/show.html", device=machine.device, tenant=g.tenant, state=machine.state,
+                           since=machine.since, online=machine.online, can_edit=g.membership.role in ("owner", "admin"))

@@ -10,10 +10,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from blueprints import plant_forms, settings
-from telemetry import plant
+from services import plant as plant_service
 from tenants.errors import DomainError
 from web.auth import tenant_required
-from web.database import commit, db_session
+from web.database import db_session
 from web.errors import domain_message
 from web.formatting import Formatter
 
@@ -42,15 +42,14 @@ def tariff():
             abort(403)
         try:
             price, bands = plant_forms.tariff_from_form(request.form)
-            plant.set_tariff(db_session(), price, bands)
+            plant_service.set_tariff(db_session(), price, bands)
         except DomainError as exc:
             return _page("settings/tariff.html", 422, error=domain_message(exc),
                          price=request.form.get("price_per_kwh", ""),
                          rows=plant_forms.submitted_band_rows(request.form))
-        commit()
         flash(_("The tariff was saved. Reports and costs use it from now on, for past days too."), "success")
         return redirect(url_for("settings.plant.tariff"))
-    current = plant.get_tariff(db_session())
+    current = plant_service.tariff(db_session())
     return _page("settings/tariff.html", tariff=current, price=plant_forms.plain_number(current.price_per_kwh),
                  rows=plant_forms.band_rows(current))
 
@@ -63,12 +62,11 @@ def shifts():
         if not _can_edit():
             abort(403)
         try:
-            plant.set_shifts(db_session(), plant_forms.shifts_from_form(request.form))
+            plant_service.set_shifts(db_session(), plant_forms.shifts_from_form(request.form))
         except DomainError as exc:
             return _page("settings/shifts.html", 422, error=domain_message(exc),
                          rows=plant_forms.submitted_shift_rows(request.form))
-        commit()
         flash(_("The shifts were saved."), "success")
         return redirect(url_for("settings.plant.shifts"))
-    calendar = plant.get_shifts(db_session())
+    calendar = plant_service.shifts(db_session())
     return _page("settings/shifts.html", calendar=calendar, rows=plant_forms.shift_rows(calendar))

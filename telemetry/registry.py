@@ -28,6 +28,13 @@ class DevicePage:
     total: int
 
 
+class NotPending(Conflict):
+    """Only a device a gateway named (still pending) can be rejected; others are deleted instead."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("Only machines a gateway named can be rejected; delete this one instead."))
+
+
 @overload
 def _number(value, field: str, low: float, high: float, allow_none: Literal[False] = False) -> float: ...
 
@@ -176,6 +183,16 @@ def delete_device(session: Session, device_id: int) -> None:
     revoke_device_tokens(session, device.id)
     session.execute(delete(DeviceCredential).where(DeviceCredential.device_id == device.id))
     session.delete(device)
+
+
+def reject_device(session: Session, device_id: int) -> str:
+    """Reject a pending device: delete it with the readings it sent; returns its name (NotPending for others)."""
+    device = get_device(session, device_id)
+    if device.status != "pending":
+        raise NotPending()
+    name = device.name
+    delete_device(session, device_id)
+    return name
 
 
 def issue_device_token(session: Session, device: Device) -> str:
