@@ -5,9 +5,10 @@
 (a) Views with more than one domain call. A view: a function in blueprints/*.py with a decorator ending in
     .route/.get/.post/.put/.patch/.delete. A domain call: a call site `mod.f(...)` (or `mod.A.f(...)`) where
     `mod` is bound by an import to a module of tenants, telemetry, marketplace, billing, jobs, services or web,
-    or `f(...)` (or `f.g(...)`) where `f` came `from <such a module> import f`, unless the name is a model class (one
-    deriving from tenants.db.Base) or ends in "Error". Sites in same-module functions the view calls count too
-    (transitively, each function once); each site counts once. In brackets: leaving out web.* calls.
+    or `f(...)` (or `f.g(...)`) where `f` came `from <such a module> import f`, unless the name is a model class
+    (one deriving from tenants.db.Base) or ends in "Error", and not the clock (tenants.clock.utcnow). Sites in
+    same-module functions the view calls count too (transitively, each function once); each site counts once.
+    In brackets: leaving out web.* calls.
 (b) Per-tenant loops outside blueprints/: a `for` whose body enters `tenant_context(...)` with an argument
     using the loop variable, or ("hands on") a `for tenant...` over something naming tenants.
 (c) Tables outside the wall: tables of tenants.db.Base.metadata with a tenant_id column whose mapped class is
@@ -28,6 +29,7 @@ import sys
 from pathlib import Path
 
 DOMAIN = ("tenants", "telemetry", "marketplace", "billing", "jobs", "web", "services")
+CLOCK = {("tenants.clock", "utcnow")}
 CORE = ("tenants", "telemetry", "marketplace", "billing")
 VERBS = {"route", "get", "post", "put", "patch", "delete"}
 CONCEPTS = (  # name, folders (empty: all), pattern
@@ -143,6 +145,8 @@ def domain_call(call: ast.Call, bound: dict, models: set[str]) -> str | None:
     target, attribute = bound.get(name, ("", None))
     symbol = attribute if attribute is not None else first
     if target.split(".")[0] not in DOMAIN or symbol is None or symbol in models or symbol.endswith("Error"):
+        return None
+    if (target, symbol) in CLOCK:  # reading the clock to hand a service `now` composes nothing
         return None
     return target
 
