@@ -14,10 +14,9 @@ from wtforms import EmailField, SelectField
 from wtforms.validators import DataRequired, Length
 
 from blueprints.forms import ConfirmForm, form_status, valid_email
-from marketplace import modules, partner_members
+from services import partner_members as members_service
 from tenants.errors import DomainError
-from tenants.models import User
-from web.database import commit, db_session
+from web.database import db_session
 from web.errors import domain_message
 from web.extensions import login_manager
 
@@ -45,93 +44,77 @@ def _logged_in_only():
     return None
 
 
-def _partner(partner_id: int):
-    return modules.partner_for_member(db_session(), partner_id, current_user)
+def _page(partner_id: int, as_owner: bool = False) -> members_service.MembersPage:
+    return members_service.members_page(db_session(), current_user, partner_id, as_owner=as_owner)
 
 
-def _render(partner, form: PartnerMemberForm | None = None, status: int = 200):
-    session = db_session()
+def _render(page: members_service.MembersPage, form: PartnerMemberForm | None = None, status: int = 200):
     return render_template(
-        "partners/members.html", partner=partner, members=partner_members.members(session, partner),
-        me=partner_members.membership(session, partner, current_user),
-        owners=partner_members.owner_count(session, partner), form=form or PartnerMemberForm(),
-        confirm=ConfirmForm()), status
+        "partners/members.html", partner=page.partner, members=page.members, me=page.me, owners=page.owners,
+        form=form or PartnerMemberForm(), confirm=ConfirmForm()), status
 
 
-def _refused(partner, exc: DomainError, form: PartnerMemberForm | None = None):
+def _refused(partner_id: int, exc: DomainError, form: PartnerMemberForm | None = None):
     """The members page again with the reason (403 and 404 go to the error pages)."""
     if exc.status in (403, 404):
         raise exc
-    db_session().rollback()
     flash(domain_message(exc), "error")
-    return _render(partner, form, form_status(exc))
+    return _render(_page(partner_id), form, form_status(exc))
 
 
-def _email(member) -> str:
-    return db_session().get(User, member.user_id).email
-
-
-def _back(partner):
-    return redirect(url_for("partner_members.members_page", partner_id=partner.id))
+def _back(partner_id: int):
+    return redirect(url_for("partner_members.members_page", partner_id=partner_id))
 
 
 @bp.get("/<int:partner_id>/members")
 def members_page(partner_id: int):
     """The partner's members and their roles; owners also see how to add, change and remove them."""
-    return _render(_partner(partner_id))
+    return _render(_page(partner_id))
 
 
 @bp.post("/<int:partner_id>/members")
 def add(partner_id: int):
     """Add someone who already has an account (owners only)."""
-    partner = _partner(partner_id)
-    partner_members.require_owner(db_session(), partner, current_user)
     form = PartnerMemberForm()
     if not form.validate_on_submit():
-        return _render(partner, form, 422)
+        return _render(_page(partner_id, as_owner=True), form, 422)
     try:
-        member = partner_members.add_member(db_session(), partner, current_user, form.email.data, form.role.data)
+        added = members_service.add_member(db_session(), current_user, partner_id, form.email.data, form.role.data)
     except DomainError as exc:
-        return _refused(partner, exc, form)
-    commit()
-    flash(_("%(email)s was added to %(partner)s.", email=_email(member), partner=partner.name), "success")
-    return _back(partner)
+        return _refused(partner_id, exc, form)
+    flash(_("%(email)s was added to %(partner)s.", email=added.email, partner=added.partner.name), "success")
+    return _back(partner_id)
 
 
 @bp.post("/<int:partner_id>/members/<int:member_id>/role")
 def change_role(partner_id: int, member_id: int):
     """Make a member an owner, or an owner a member (owners only; the last owner stays)."""
-    partner = _partner(partner_id)
-    partner_members.require_owner(db_session(), partner, current_user)
     form = PartnerRoleForm()
     if not form.validate_on_submit():
+        page = _page(partner_id, as_owner=True)
         flash(_("Choose the role owner or member."), "error")
-        return _render(partner, status=422)
+        return _render(page, status=422)
     try:
-        member = partner_members.change_role(db_session(), partner, current_user, member_id, form.role.data)
+        changed = members_service.change_role(db_session(), current_user, partner_id, member_id, form.role.data)
     except DomainError as exc:
-        return _refused(partner, exc)
-    commit()
-    if member.role == "owner":
-        flash(_("%(email)s is now an owner.", email=_email(member)), "success")
+        return _refused(partner_id, exc)
+    if changed.member.role == "owner":
+        flash(_("%(email)s is now an owner.", email=changed.email), "success")
     else:
-        flash(_("%(email)s is now a member.", email=_email(member)), "success")
-    return _back(partner)
+        flash(_("%(email)s is now a member.", email=changed.email), "success")
+    return _back(partner_id)
 
 
 @bp.post("/<int:partner_id>/members/<int:member_id>/remove")
 def remove(partner_id: int, member_id: int):
     """Remove a member (owners), or leave the partner (anyone but the last owner)."""
-    partner = _partner(partner_id)
     ConfirmForm().validate_on_submit() or abort(400)
     try:
-        removed = partner_members.remove_member(db_session(), partner, current_user, member_id)
+        removed = members_service.remove_member(db_session(), current_user, partner_id, member_id)
     except DomainError as exc:
-        return _refused(partner, exc)
-    email = _email(removed)
-    commit()
-    if removed.user_id == current_user.id:
-        flash(_("You left %(partner)s.", partner=partner.name), "success")
+        return _refused(partner_id, exc)
+    if removed.member.user_id == current_user.id:
+        flash(_("You left %(partner)s.", partner=removed.partner.name), "success")
         return redirect(url_for("partners.index"))
-    flash(_("%(email)s was removed from %(partner)s.", email=email, partner=partner.name), "success")
-    return _back(partner)
+    flash(_("%(email)s was removed from %(partner)s.", email=removed.email, partner=removed.partner.name), "success")
+    return _back(partner_id)

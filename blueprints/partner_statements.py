@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from billing import statements
 from billing.invoices import month_start
-from marketplace import modules
+from services import partner_portal as portal_service
 from tenants.clock import utcnow
 from web.database import db_session
 from web.extensions import login_manager
@@ -29,34 +29,26 @@ def _logged_in_only():
 
 
 def current_month() -> date:
-    """The first day of the current month (UTC)."""
+    """The first day of the current month (UTC). Kept here for blueprints/admin_payouts.py, which imports it;
+    this blueprint's page takes it from services.partner_portal.statements_page."""
     return month_start(utcnow().date())
 
 
 @bp.get("/<int:partner_id>/statements")
 def statements_page(partner_id: int):
     """The partner's months with paid revenue and one month's statement (the newest unless ?month=YYYY-MM)."""
-    session = db_session()
-    partner = modules.partner_for_member(session, partner_id, current_user)
-    months = statements.statement_months(session, partner.id)
-    chosen = request.args.get("month")
-    period = statements.parse_month(chosen) if chosen else (months[0] if months else None)
-    found = statements.statement(session, partner.id, period) if period else None
-    paid_out = {p.currency: p for p in statements.payouts(session, partner.id, period)} if period else {}
-    return render_template("partners/statements.html", partner=partner, months=months, period=period,
-                           statement=found, payouts=paid_out, month_text=statements.month_text,
-                           current_month=current_month())
+    page = portal_service.statements_page(db_session(), current_user, partner_id, request.args.get("month"), utcnow())
+    return render_template("partners/statements.html", partner=page.partner, months=page.months, period=page.period,
+                           statement=page.statement, payouts=page.payouts, month_text=statements.month_text,
+                           current_month=page.current_month)
 
 
 @bp.get("/<int:partner_id>/statements/<month>.csv")
 def statement_csv(partner_id: int, month: str):
     """A month's statement as a CSV file (UTF-8 with a byte order mark, so spreadsheets read names right)."""
-    session = db_session()
-    partner = modules.partner_for_member(session, partner_id, current_user)
-    period = statements.parse_month(month)
-    text = statements.statement_csv(statements.statement(session, partner.id, period), total_label=_("Total"))
-    response = Response(text.encode("utf-8-sig"), mimetype="text/csv")
+    found = portal_service.statement_file(db_session(), current_user, partner_id, month, total_label=_("Total"))
+    response = Response(found.text.encode("utf-8-sig"), mimetype="text/csv")
     response.headers.set("Content-Disposition", "attachment",
-                         filename=f"statement-{partner.slug}-{statements.month_text(period)}.csv")
+                         filename=f"statement-{found.partner.slug}-{found.month}.csv")
     response.headers["Cache-Control"] = "private, no-store"
     return response
