@@ -16,7 +16,7 @@ from blueprints.forms import ConfirmForm, form_status, page_number
 from blueprints.marketplace_forms import ConsentForm
 from marketplace import catalog, installations
 from marketplace.installations import DEVICE_SCOPES
-from marketplace.manifest import CATEGORIES, SCOPES, Manifest, Pricing
+from marketplace.manifest import CATEGORIES, SCOPES, Manifest
 from marketplace.models import Installation, Module, Partner
 from marketplace.modules import live_manifest
 from marketplace.signing import launch_token, module_secret
@@ -27,7 +27,7 @@ from tenants.money import major_text
 from web.auth import role_required, tenant_required
 from web.database import commit, db_session
 from web.errors import domain_message
-from web.formatting import money
+from web.formatting import price_text
 
 bp = Blueprint("marketplace", __name__, url_prefix="/marketplace")
 NAV_LABEL = N_("Marketplace")
@@ -47,18 +47,6 @@ EVENT_LABELS = {
 
 
 # --- helpers shared by the templates -------------------------------------------------------------
-
-def price_text(pricing: Pricing, currency: str) -> str:
-    """A module's price in plain words in `currency`, e.g. "€0.05 per machine per day"."""
-    if currency not in pricing.prices:
-        return _("Not available in %(currency)s", currency=currency)
-    price = money(pricing.prices[currency], currency)
-    if pricing.model == "device_day":
-        return _("%(price)s per machine per day", price=price)
-    if pricing.model == "flat_day":
-        return _("%(price)s per day", price=price)
-    return _("%(price)s per %(unit)s", price=price, unit=pricing.unit_name or _("unit"))
-
 
 def language_name(code: str) -> str:
     """A manifest language code (en, zh-Hans) in the reader's language; the code itself when unknown."""
