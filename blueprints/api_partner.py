@@ -6,27 +6,21 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import Blueprint, abort, g, jsonify, request
-from sqlalchemy import func, select
 
-from billing import usage
-from marketplace import insights, installations, tokens
-from marketplace.models import Module
-from marketplace.modules import live_manifest
-from services import figures
-from telemetry import queries
+from services import figures, partner_api
 from telemetry.models import Device
-from tenants.clock import local_today, utcnow
+from tenants.clock import utcnow
 from tenants.models import Tenant
 from tenants.secrets import hash_secret
 from web.api import json_object, page_arg
 from web.auth import bearer_token, bind_tenant
 from web.auth_failures import note_failed_attempt, refuse_while_guessing
-from web.database import commit, db_session
+from web.database import db_session
 from web.extensions import limiter
 
 bp = Blueprint("api_partner", __name__, url_prefix="/api/partner/v1")
 INSTALLATION_LIMIT = "300 per minute"
-PAGE = 50
+NO_DEVICE = "no such device in this installation"
 
 
 def _installation_key() -> str:
@@ -43,16 +37,14 @@ def _authenticate():
     token = bearer_token()
     session = db_session()
     refuse_while_guessing()
-    installation = tokens.authenticate(session, token) if token else None
-    if installation is None:
+    access = partner_api.authenticate(session, token) if token else None
+    if access is None:
         note_failed_attempt()
         abort(401, description="send `Authorization: Bearer <installation token>` of an active installation")
-    module = session.get(Module, installation.module_id)
-    if module.status != "published":
+    if access.suspended:
         abort(403, description="the module is suspended by the platform")
-    bind_tenant(installation.tenant_id)
-    g.installation, g.module = installation, module
-    g.scopes = installations.granted_scopes(installation, module)
+    bind_tenant(access.installation.tenant_id)
+    g.access = access
 
 
 def requires_scope(scope: str) -> Callable:
@@ -60,7 +52,7 @@ def requires_scope(scope: str) -> Callable:
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args, **kwargs):
-            if scope not in g.scopes:
+            if scope not in g.access.scopes:
                 abort(403, description=f"this installation was not granted the {scope} scope")
             return view(*args, **kwargs)
         return wrapper
@@ -68,44 +60,37 @@ def requires_scope(scope: str) -> Callable:
 
 
 def _device_in_scope(device_id: int) -> Device:
-    device = db_session().get(Device, device_id) if device_id in g.installation.device_ids else None
-    if device is None or device.status == "retired":
-        abort(404, description="no such device in this installation")
+    device = partner_api.shared_device(db_session(), g.access.installation, device_id)
+    if device is None:
+        abort(404, description=NO_DEVICE)
     return device
 
 
 def _tenant() -> Tenant:
-    return db_session().get(Tenant, g.installation.tenant_id)
+    return db_session().get(Tenant, g.access.installation.tenant_id)
 
 
 @bp.get("/installation")
 def installation():
     """The installation: its company, scopes, devices, cap, pricing and this month's reported spend."""
-    tenant = _tenant()
-    today = local_today(tenant)
-    body = installations.installation_json(g.installation, tenant)
-    body["scopes"] = sorted(g.scopes)
-    return jsonify({**body, "module": g.module.slug, "pricing": live_manifest(g.module).as_json()["pricing"],
-                    "usage_this_month_minor": usage.month_spend_minor(db_session(), g.installation.id, today)})
+    return jsonify(partner_api.installation(db_session(), g.access, utcnow()))
 
 
 @bp.get("/devices")
 @requires_scope("devices:read")
 def devices():
     """The devices the company shared with the module, 50 a page, in the tenant API's shape and order."""
-    page = page_arg()
-    shared = select(Device).where(Device.id.in_(g.installation.device_ids), Device.status != "retired")
-    total = db_session().scalar(select(func.count()).select_from(shared.subquery())) or 0
-    found = db_session().scalars(shared.order_by(func.lower(Device.name), Device.id)
-                                 .offset((page - 1) * PAGE).limit(PAGE))
-    return jsonify({"devices": [queries.device_json(d) for d in found], "page": page, "total": total})
+    return jsonify(partner_api.devices(db_session(), g.access.installation, page_arg(), utcnow()))
 
 
 @bp.get("/devices/<int:device_id>")
 @requires_scope("devices:read")
 def device(device_id: int):
     """One shared device."""
-    return jsonify(queries.device_json(_device_in_scope(device_id)))
+    body = partner_api.device(db_session(), g.access.installation, device_id, utcnow())
+    if body is None:
+        abort(404, description=NO_DEVICE)
+    return jsonify(body)
 
 
 @bp.get("/devices/<int:device_id>/readings")
@@ -127,15 +112,12 @@ def device_series(device_id: int):
 @requires_scope("usage:write")
 def report_usage():
     """Report billable units once per idempotency key (201 new, 200 repeated, 402 past the cap)."""
-    record, created = usage.report_usage(db_session(), g.installation, g.module, _tenant(), json_object())
-    commit()
-    return jsonify(usage.usage_json(record)), 201 if created else 200
+    body, created = partner_api.report_usage(db_session(), g.access, json_object(), utcnow())
+    return jsonify(body), 201 if created else 200
 
 
 @bp.post("/insights")
 @requires_scope("insights:write")
 def post_insight():
     """Post a card, alert or report link to the company's overview and notification centre."""
-    insight = insights.post_insight(db_session(), g.installation, json_object())
-    commit()
-    return jsonify(insights.insight_json(insight)), 201
+    return jsonify(partner_api.post_insight(db_session(), g.access.installation, json_object())), 201

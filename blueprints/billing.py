@@ -16,7 +16,6 @@ from billing.models import BillingAccount, BillingNotice, Invoice
 from billing.stripe_support import stripe_js_url
 from blueprints.billing_forms import CapForm
 from blueprints.forms import ConfirmForm, form_status
-from blueprints.marketplace import price_text
 from blueprints.marketplace_forms import cap_example
 from services import billing as billing_service
 from tenants.clock import utcnow
@@ -26,7 +25,7 @@ from tenants.validation import countries
 from web.auth import role_required, tenant_required
 from web.database import db_session
 from web.errors import domain_message
-from web.formatting import money
+from web.formatting import money, price_text
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
 NAV_LABEL = N_("Billing")

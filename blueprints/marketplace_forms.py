@@ -57,7 +57,9 @@ class ConsentForm(CapField, FlaskForm):
     @classmethod
     def build(cls, currency: str, machines: list, **data) -> ConsentForm:
         """A form for the company's currency and its active machines (objects with id and name); `data`
-        pre-fills a GET (devices=[ids], cap="20.00")."""
+        pre-fills a GET (devices=[ids], cap_minor=2000 shown as cap="20.00")."""
+        if "cap_minor" in data:
+            data["cap"] = major_text(data.pop("cap_minor"), currency)
         form = cls(**data)
         form.currency = currency
         form.devices.choices = [(machine.id, machine.name) for machine in machines]

@@ -1,17 +1,32 @@
 """Money and report figures in the reader's language: `money` for amounts in minor units (a Jinja global
-too), and the report pages' kWh, costs, hours and percentages."""
+too), a module's price in plain words (`price_text`), and the report pages' kWh, costs, hours and
+percentages."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flask_babel import format_decimal, format_percent, get_locale
+from flask_babel import gettext as _
 
+from marketplace.manifest import Pricing
 from tenants.money import format_amount, format_money
 
 
 def money(minor: int, currency: str) -> str:
     """Minor units as money in the request's language, e.g. 50 EUR -> "€0.50"."""
     return format_money(minor, currency, get_locale())
+
+
+def price_text(pricing: Pricing, currency: str) -> str:
+    """A module's price in plain words in `currency`, e.g. "€0.05 per machine per day"."""
+    if currency not in pricing.prices:
+        return _("Not available in %(currency)s", currency=currency)
+    price = money(pricing.prices[currency], currency)
+    if pricing.model == "device_day":
+        return _("%(price)s per machine per day", price=price)
+    if pricing.model == "flat_day":
+        return _("%(price)s per day", price=price)
+    return _("%(price)s per %(unit)s", price=price, unit=pricing.unit_name or _("unit"))
 
 
 @dataclass(frozen=True)

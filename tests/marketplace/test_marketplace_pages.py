@@ -284,6 +284,23 @@ def test_another_companys_machine_cannot_be_chosen(db, owner_client, make_accoun
     assert _installations(db) == []
 
 
+def test_a_refused_consent_again_changes_nothing_and_shows_the_form(db, owner, owner_client, make_account, publish,
+                                                                    machines):
+    installation_id = _installed(db, owner, publish, machines, owner_client)
+    other = make_account("Other Works", "owner@other.test")
+    with tenant_context(other.tenant_id), db.session() as session:
+        device, _token = registry.create_device(session, {"name": "Their lathe"})
+        session.flush()
+        their_id = device.id
+    url = f"/marketplace/installations/{installation_id}/consent"
+    response = post_form(owner_client, url, {"devices": [str(machines["Lathe"]), str(their_id)], "cap": "9"})
+    page = _html(response)
+    assert response.status_code == 422 and "Choose machines of this company" in page
+    assert f'action="{url}"' in page and "Their lathe" not in page
+    [installation] = _installations(db)
+    assert installation.device_ids == [machines["Lathe"]] and installation.monthly_cap_minor is None
+
+
 # --- installed, consent again, unsubscribe -------------------------------------------------------
 
 def test_installed_page_shows_spend_against_the_cap(db, owner, owner_client, publish, machines):
