@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from services import figures
-from telemetry import report_export, reports
+from telemetry import reports
 from tenants.clock import local_today, utcnow
 from tenants.errors import N_, DomainError
 from web.auth import tenant_required
@@ -68,15 +68,11 @@ def export():
     kind = request.args.get("format", "csv")
     if kind not in ("csv", "excel"):
         return error_response(400, _("The export format is csv or excel."))
-    report = _build()
-    if kind == "excel":
-        body = report_export.report_csv(report, report_export.excel_style(g.tenant.country),
-                                        [str(h) for h in EXCEL_HEADERS], _("All machines"))
-    else:
-        body = report_export.report_csv(report, report_export.PLAIN, None, _("All machines"))
+    found = figures.report_file(db_session(), g.tenant, request.args, utcnow(), excel=kind == "excel",
+                                headers=[str(h) for h in EXCEL_HEADERS], total_label=_("All machines"))
     slug = re.sub(r"[^a-z0-9-]+", "-", g.tenant.slug.lower()).strip("-") or "company"
-    name = f"report-{slug}-{report.period.first}-{report.period.last}{'-excel' if kind == 'excel' else ''}.csv"
-    return Response(body, mimetype="text/csv", headers={
+    name = f"report-{slug}-{found.period.first}-{found.period.last}{'-excel' if kind == 'excel' else ''}.csv"
+    return Response(found.body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 

@@ -8,13 +8,14 @@ so both have the same semantics and shape.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from telemetry import overview, queries, registry, reports, series
+from telemetry import overview, queries, registry, report_export, reports, series
 from telemetry.models import Device
 from telemetry.settling import settle_devices
 from tenants.clock import local_today
@@ -114,3 +115,23 @@ def report(session: Session, tenant: Tenant, args: Mapping[str, str], now: datet
     built = reports.build_report(session, tenant, period, now)
     session.commit()  # the day rollups the report computed are kept for the next read
     return built
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    """A report as a CSV file: its period (for the file's name) and its bytes."""
+
+    period: reports.ReportPeriod
+    body: bytes | str
+
+
+def report_file(session: Session, tenant: Tenant, args: Mapping[str, str], now: datetime, *, excel: bool,
+                headers: list[str], total_label: str) -> ReportFile:
+    """The report the query asks for as CSV: plain (comma, decimal point, our column names) or as Excel opens
+    it in the company's country (with `headers`, in the reader's language); `total_label` names the total row."""
+    built = report(session, tenant, args, now)
+    if excel:
+        body = report_export.report_csv(built, report_export.excel_style(tenant.country), headers, total_label)
+    else:
+        body = report_export.report_csv(built, report_export.PLAIN, None, total_label)
+    return ReportFile(built.period, body)
