@@ -2,8 +2,6 @@
 their net per currency and payout status; create a month's payout (once) and mark it paid."""
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,12 +10,12 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, Length
 
-from billing import statements
-from billing.models import Payout
-from blueprints.partner_statements import current_month
-from tenants.errors import DomainError, NotFound
+from billing.statements import MAX_REFERENCE, month_text
+from services import payouts
+from tenants.clock import utcnow
+from tenants.errors import DomainError
 from web.auth import operators_only
-from web.database import commit, db_session
+from web.database import db_session
 from web.errors import domain_message
 from web.formatting import money
 
@@ -36,27 +34,15 @@ class PayoutForm(FlaskForm):
 class PaidForm(FlaskForm):
     """The reference of the transfer that paid a payout."""
 
-    reference = StringField(_l("Payment reference"),
-                            validators=[DataRequired(), Length(max=statements.MAX_REFERENCE)])
-
-
-def _default_month(months: list) -> date:
-    """The newest finished month with revenue; the last month when there is none."""
-    this_month = current_month()
-    finished = [m for m in months if m < this_month]
-    return finished[0] if finished else (this_month - timedelta(days=1)).replace(day=1)
+    reference = StringField(_l("Payment reference"), validators=[DataRequired(), Length(max=MAX_REFERENCE)])
 
 
 @bp.get("/")
 def index():
     """The month's partners with paid revenue, per currency, with their payouts (?month=YYYY-MM)."""
-    session = db_session()
-    months = statements.revenue_months(session)
-    chosen = request.args.get("month")
-    period = statements.parse_month(chosen) if chosen else _default_month(months)
-    return render_template("admin/payouts.html", months=months, period=period,
-                           rows=statements.month_overview(session, period),
-                           month_text=statements.month_text, current_month=current_month())
+    page = payouts.payouts_page(db_session(), request.args.get("month"), utcnow())
+    return render_template("admin/payouts.html", months=page.months, period=page.period, rows=page.rows,
+                           month_text=month_text, current_month=page.current_month)
 
 
 @bp.post("/")
@@ -68,34 +54,22 @@ def create():
             abort(400)
         flash(_("Choose a partner, a month and a currency."), "error")
         return redirect(url_for("admin_payouts.index"))
+    month = payouts.month_param(form.month.data)
     try:
-        period = statements.parse_month(form.month.data)
-        payout = statements.create_payout(db_session(), current_user, form.partner_id.data, period,
-                                          form.currency.data)
+        payout = payouts.create_payout(db_session(), current_user, form.partner_id.data, form.month.data,
+                                       form.currency.data, utcnow())
     except DomainError as exc:
-        db_session().rollback()
         flash(domain_message(exc), "error")
-        return redirect(url_for("admin_payouts.index", month=_valid_month(form.month.data)))
-    commit()
+        return redirect(url_for("admin_payouts.index", month=month))
     flash(_("The payout of %(amount)s was created. Mark it paid once the money is sent.",
             amount=money(payout.net_minor, payout.currency)), "success")
-    return redirect(url_for("admin_payouts.index", month=statements.month_text(payout.period_start)))
-
-
-def _valid_month(text: str | None) -> str | None:
-    try:
-        return statements.month_text(statements.parse_month(text))
-    except DomainError:
-        return None
+    return redirect(url_for("admin_payouts.index", month=month))
 
 
 @bp.post("/<int:payout_id>/paid")
 def paid(payout_id: int):
     """Mark a payout paid, with the transfer's reference."""
-    payout = db_session().get(Payout, payout_id)
-    if payout is None:
-        raise NotFound()
-    back = url_for("admin_payouts.index", month=statements.month_text(payout.period_start))
+    back = url_for("admin_payouts.index", month=payouts.payout_month(db_session(), payout_id))
     form = PaidForm()
     if not form.validate_on_submit():
         if form.csrf_token.errors:
@@ -103,11 +77,9 @@ def paid(payout_id: int):
         flash(_("Give the payment's reference, such as the bank transfer's id."), "error")
         return redirect(back)
     try:
-        statements.mark_payout_paid(db_session(), current_user, payout_id, form.reference.data)
+        payouts.mark_payout_paid(db_session(), current_user, payout_id, form.reference.data, utcnow())
     except DomainError as exc:
-        db_session().rollback()
         flash(domain_message(exc), "error")
         return redirect(back)
-    commit()
     flash(_("The payout is marked paid."), "success")
     return redirect(back)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import format_decimal, format_percent
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -25,7 +25,7 @@ from tenants.validation import countries
 from web.auth import role_required, tenant_required
 from web.database import db_session
 from web.errors import domain_message
-from web.formatting import money, price_text
+from web.formatting import money, percent_bp, price_text, status_label
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
 NAV_LABEL = N_("Billing")
@@ -35,8 +35,6 @@ METER_LABELS = {
     "platform_device_day": N_("Active machine-days"), "module_device_day": N_("Machine-days"),
     "module_unit": N_("Units"), "module_flat_day": N_("Days"),
 }
-STATUS_LABELS = {"draft": N_("Draft"), "open": N_("Open"), "paid": N_("Paid"),
-                 "payment_failed": N_("Payment failed"), "void": N_("Void")}
 
 
 # --- helpers shared by the templates (and the notification centre) --------------------------------
@@ -50,18 +48,6 @@ def line_label(meter: str, module_name: str = "") -> str:
 def late_text(days: list[str]) -> str:
     """The late days of an invoice line, e.g. "billed late for 2026-10-30, 2026-10-31"."""
     return _("billed late for %(days)s", days=", ".join(days))
-
-
-def status_label(invoice: Invoice) -> str:
-    """The invoice's status in plain words (an open invoice past its due date is "Overdue")."""
-    if invoice.status == "open" and is_past_due(invoice, utcnow()):
-        return _("Overdue")
-    return _(STATUS_LABELS.get(invoice.status, invoice.status))
-
-
-def percent_bp(basis_points: int) -> str:
-    """Basis points as a percentage, e.g. 1900 -> 19%."""
-    return format_percent(basis_points / 10000, format="#,##0.##%")
 
 
 def notice_views(found: billing_service.Notices) -> list[dict]:

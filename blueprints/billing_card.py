@@ -9,18 +9,19 @@ from flask_babel import gettext as _
 from billing.providers import ProviderError
 from billing.stripe_provider import StripeProvider
 from billing.stripe_support import CardRefused
-from blueprints.billing_webhooks import payment_provider
+from services import payments
 from web.auth import role_required
-from web.database import commit, db_session
+from web.database import db_session
 from web.errors import domain_message
+from web.payments import stripe_provider
 
 bp = Blueprint("billing_card", __name__)
 WRITERS = ("owner", "admin")
 
 
 def _stripe() -> StripeProvider:
-    provider = payment_provider()
-    if not isinstance(provider, StripeProvider):
+    provider = stripe_provider()
+    if provider is None:
         abort(404)
     return provider
 
@@ -35,11 +36,9 @@ def setup_intent():
     """Start saving a card: the client secret of a new SetupIntent for stripe.confirmCardSetup."""
     provider = _stripe()
     try:
-        secret = provider.create_setup_intent(db_session(), g.tenant)
+        secret = payments.start_card_setup(db_session(), provider, g.tenant)
     except ProviderError:
-        db_session().rollback()
         return jsonify({"error": _("The payment service did not answer. Please try again later.")}), 502
-    commit()
     return jsonify({"client_secret": secret})
 
 
@@ -49,15 +48,12 @@ def save_card():
     """Make the card Stripe.js confirmed (its payment method id) the company's card for its invoices."""
     provider = _stripe()
     try:
-        account = provider.attach_card(db_session(), g.tenant, request.form.get("payment_method", "").strip())
+        account = payments.save_card(db_session(), provider, g.tenant, request.form.get("payment_method", "").strip())
     except CardRefused as exc:
-        db_session().rollback()
         flash(domain_message(exc), "error")
         return _back()
     except ProviderError:
-        db_session().rollback()
         flash(_("The payment service did not answer. Please try again later."), "error")
         return _back()
-    commit()
     flash(_("Your card %(card)s will pay the next invoices.", card=account.card_summary), "success")
     return _back()

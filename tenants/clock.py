@@ -44,6 +44,11 @@ def reset_clock() -> None:
     set_clock(system_now)
 
 
+def current_month(now: datetime | None = None) -> date:
+    """The first day of the current month in UTC (of `now`, or of the app clock's now)."""
+    return (now or utcnow()).date().replace(day=1)
+
+
 def zone_of(zone: str | ZoneInfo | Zoned) -> ZoneInfo:
     """The ZoneInfo of an IANA name or of something with a `timezone` name (a ZoneInfo passes through)."""
     if isinstance(zone, ZoneInfo):

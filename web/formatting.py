@@ -1,6 +1,6 @@
 """Money and report figures in the reader's language: `money` for amounts in minor units (a Jinja global
-too), a module's price in plain words (`price_text`), and the report pages' kWh, costs, hours and
-percentages."""
+too), a module's price in plain words (`price_text`), basis points as a percentage, an invoice's status in
+plain words, and the report pages' kWh, costs, hours and percentages."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,8 +8,15 @@ from dataclasses import dataclass
 from flask_babel import format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
 
+from billing.invoices import is_past_due
+from billing.models import Invoice
 from marketplace.manifest import Pricing
+from tenants.clock import utcnow
+from tenants.errors import N_
 from tenants.money import format_amount, format_money
+
+INVOICE_STATUS_LABELS = {"draft": N_("Draft"), "open": N_("Open"), "paid": N_("Paid"),
+                         "payment_failed": N_("Payment failed"), "void": N_("Void")}
 
 
 def money(minor: int, currency: str) -> str:
@@ -27,6 +34,18 @@ def price_text(pricing: Pricing, currency: str) -> str:
     if pricing.model == "flat_day":
         return _("%(price)s per day", price=price)
     return _("%(price)s per %(unit)s", price=price, unit=pricing.unit_name or _("unit"))
+
+
+def percent_bp(basis_points: int) -> str:
+    """Basis points as a percentage, e.g. 1900 -> 19%."""
+    return format_percent(basis_points / 10000, format="#,##0.##%")
+
+
+def status_label(invoice: Invoice) -> str:
+    """The invoice's status in plain words (an open invoice past its due date is "Overdue")."""
+    if invoice.status == "open" and is_past_due(invoice, utcnow()):
+        return _("Overdue")
+    return _(INVOICE_STATUS_LABELS.get(invoice.status, invoice.status))
 
 
 @dataclass(frozen=True)
