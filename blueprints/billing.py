@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
@@ -13,19 +13,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from billing import invoices as billing_invoices
 from billing.invoices import PAYMENT_TERM, is_past_due
 from billing.models import BillingAccount, BillingNotice, Invoice
-from billing.stripe_support import stripe_js_url
 from blueprints.billing_forms import CapForm
 from blueprints.forms import ConfirmForm, form_status
 from blueprints.marketplace_forms import cap_example
 from services import billing as billing_service
 from tenants.clock import utcnow
 from tenants.errors import N_, DomainError
-from tenants.money import major_text
-from tenants.validation import countries
 from web.auth import role_required, tenant_required
 from web.database import db_session
 from web.errors import domain_message
-from web.formatting import money, percent_bp, price_text, status_label
+from web.formatting import country_name, money, percent_bp, price_text, status_label
+from web.payments import stripe_public_settings
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
 NAV_LABEL = N_("Billing")
@@ -110,20 +108,16 @@ def _helpers() -> dict:
 
 def _card_context(billing_account: BillingAccount | None) -> dict:
     """What the payment card partial needs: the company's BillingAccount and Stripe's public settings."""
-    settings = current_app.config["SETTINGS"]
-    stripe = bool(settings.stripe_secret_key)
-    return {"billing_account": billing_account,
-            "stripe_publishable_key": settings.stripe_publishable_key if stripe else None,
-            "stripe_js_url": stripe_js_url(settings.stripe_api_base)}
+    return {"billing_account": billing_account, **stripe_public_settings()}
 
 
 def _render_index(form: CapForm | None = None, status: int = 200):
     tenant = g.tenant
     page = billing_service.billing_page(db_session(), tenant, utcnow())
-    form = form or CapForm(formdata=None, cap=major_text(tenant.monthly_cap_minor, tenant.currency))
+    form = form or CapForm.showing(tenant.monthly_cap_minor, tenant.currency)
     modules = [{"installation": m.installation, "name": m.name, "price": price_text(m.pricing, tenant.currency),
                 "spent": m.spent_minor} for m in page.modules]
-    how = {"prices": page.prices, "tax": page.tax, "country": countries().get(tenant.country, tenant.country),
+    how = {"prices": page.prices, "tax": page.tax, "country": country_name(tenant.country),
            "term_days": PAYMENT_TERM.days}
     return render_template(
         "billing/index.html", preview=page.preview, form=form, invoices=page.invoices, modules=modules, how=how,
@@ -164,7 +158,7 @@ def set_cap():
 def _invoice_context(invoice_id: int) -> dict:
     invoice, lines = billing_service.invoice(db_session(), invoice_id)
     return {"invoice": invoice, "lines": lines, "seller": SELLER,
-            "country_name": countries().get(invoice.country, invoice.country),
+            "country_name": country_name(invoice.country),
             "last_day": invoice.period_end - timedelta(days=1),
             "awaiting_transfer": invoice.provider == "local" and invoice.status in ("open", "payment_failed")}
 

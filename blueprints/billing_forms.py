@@ -27,6 +27,11 @@ class CapForm(CapField, FlaskForm):
 
     cap = StringField(_l("Monthly cap"), validators=[Optional(), Length(max=20)])
 
+    @classmethod
+    def showing(cls, cap_minor: int | None, currency: str) -> CapForm:
+        """The form as the page first shows it: the company's cap in major units (empty without one)."""
+        return cls(formdata=None, cap=major_text(cap_minor, currency))
+
 
 def parse_fee(text: str | None, currency: str) -> int:
     """A fee typed in major units ("0.05") in minor units; ValueError with a translated reason when it is

@@ -14,9 +14,15 @@ from marketplace.manifest import Pricing
 from tenants.clock import utcnow
 from tenants.errors import N_
 from tenants.money import format_amount, format_money
+from tenants.validation import countries
 
 INVOICE_STATUS_LABELS = {"draft": N_("Draft"), "open": N_("Open"), "paid": N_("Paid"),
                          "payment_failed": N_("Payment failed"), "void": N_("Void")}
+
+
+def country_name(code: str) -> str:
+    """A country's English name from its ISO code (the code itself when unknown)."""
+    return countries().get(code, code)
 
 
 def money(minor: int, currency: str) -> str:

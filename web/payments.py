@@ -6,6 +6,7 @@ from flask import current_app
 
 from billing.providers import PaymentProvider, provider_from_settings
 from billing.stripe_provider import StripeProvider
+from billing.stripe_support import stripe_js_url
 
 
 def payment_provider() -> PaymentProvider:
@@ -20,3 +21,11 @@ def stripe_provider() -> StripeProvider | None:
     """The app's Stripe provider, or None while Stripe is not configured (invoices are paid by bank transfer)."""
     provider = payment_provider()
     return provider if isinstance(provider, StripeProvider) else None
+
+
+def stripe_public_settings() -> dict:
+    """What the payment card partial needs of Stripe: the publishable key (None while Stripe is not
+    configured) and the URL of Stripe.js."""
+    settings = current_app.config["SETTINGS"]
+    return {"stripe_publishable_key": settings.stripe_publishable_key if settings.stripe_secret_key else None,
+            "stripe_js_url": stripe_js_url(settings.stripe_api_base)}
