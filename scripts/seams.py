@@ -8,7 +8,8 @@
     or `f(...)` (or `f.g(...)`) where `f` came `from <such a module> import f`, unless the name is a model class
     (one deriving from tenants.db.Base) or ends in "Error", and not the clock (tenants.clock.utcnow). Sites in
     same-module functions the view calls count too (transitively, each function once); each site counts once.
-    In brackets: leaving out web.* calls.
+    The count leaves out calls into web.* (the request's session, error messages: glue, not the domain); in
+    brackets with them. Per view, the details show both (the bracket there: without web.*).
 (b) Per-tenant loops outside blueprints/: a `for` whose body enters `tenant_context(...)` with an argument
     using the loop variable, or ("hands on") a `for tenant...` over something naming tenants.
 (c) Tables outside the wall: tables of tenants.db.Base.metadata with a tenant_id column whose mapped class is
@@ -270,7 +271,7 @@ def main(argv: list[str]) -> None:
     busy = sorted((r for r in rows if r[1] > 1), key=lambda r: (-r[1], r[0]))
     concepts, (edges, cycles), get_commits = copies(modules), imports(modules), [r[0] for r in rows if r[3]]
     core, bp_edges = sum(r[2] > 1 for r in rows), sum(e.endswith("(bp)") for e in edges)
-    summary = [("(a) views with >1 domain call", f"{len(busy)} of {len(rows)} [{core} without web.*]"),
+    summary = [("(a) views with >1 domain call", f"{core} of {len(rows)} [{len(busy)} counting web.* glue too]"),
                ("(b) per-tenant loops", len(loops)),
                ("(c) tables outside the wall", f"{len(wall)} ({len(unlisted(wall))} not on a commented list)"),
                *((f"(d) {name}", len(found)) for name, found in concepts.items()),
