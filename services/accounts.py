@@ -12,10 +12,10 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from services.work import committing
 from telemetry import alert_mail
 from tenants import accounts, audit
 from tenants.accounts import SignupResult
-from tenants.errors import DomainError
 from tenants.models import Membership, Tenant, User
 
 
@@ -45,17 +45,13 @@ def signup(session: Session, secret_key: str, mail: AccountMail, *, company: str
            currency: str, email: str, password: str, name: str, locale: str | None) -> SignupResult:
     """Create a company and its owner and mail the confirmation link; an address already taken creates nothing
     and its owner is mailed instead (the answer does not reveal the account). A refused field changes nothing."""
-    try:
+    with committing(session):
         result = accounts.signup(session, company=company, country=country, timezone=timezone, currency=currency,
                                  email=email, password=password, name=name, locale=locale)
-    except DomainError:
-        session.rollback()
-        raise
-    if result.existing_user is not None:
-        mail.signup_existing(result.existing_user)
-    elif result.user is not None:
-        mail.verification(result.user, accounts.verification_token(secret_key, result.user))
-    session.commit()
+        if result.existing_user is not None:
+            mail.signup_existing(result.existing_user)
+        elif result.user is not None:
+            mail.verification(result.user, accounts.verification_token(secret_key, result.user))
     return result
 
 

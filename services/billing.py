@@ -13,6 +13,7 @@ from marketplace import installations
 from marketplace.manifest import Pricing
 from marketplace.models import Installation, Module
 from marketplace.modules import live_manifest
+from services.work import committing
 from tenants.clock import local_today
 from tenants.models import Tenant
 
@@ -79,12 +80,8 @@ def billing_page(session: Session, tenant: Tenant, now: datetime) -> BillingPage
 
 def set_monthly_cap(session: Session, tenant: Tenant, cap_minor: int | None) -> None:
     """Set (or clear, with None) the company's overall monthly cap; a refused amount changes nothing."""
-    try:
+    with committing(session):
         preview.set_overall_cap(tenant, cap_minor)
-    except Exception:
-        session.rollback()
-        raise
-    session.commit()
 
 
 def invoice(session: Session, invoice_id: int) -> tuple[Invoice, list[InvoiceLine]]:

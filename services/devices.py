@@ -12,9 +12,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from services.work import committing
 from telemetry import device_status, overview, queries, registry
 from telemetry.models import Device, DeviceCredential
-from tenants.errors import DomainError
 
 PER_PAGE = 50
 
@@ -96,12 +96,8 @@ def add_device(session: Session, values: dict, now: datetime) -> NewToken:
 
 def edit_device(session: Session, device_id: int, values: dict) -> Device:
     """Change some of a machine's settings; refused values are rolled back (the DomainError is raised again)."""
-    try:
+    with committing(session):  # a refusal rolls back: the device object holds the refused values
         device = registry.update_device(session, device_id, values)
-    except DomainError:
-        session.rollback()  # the device object holds the refused values
-        raise
-    session.commit()
     return device
 
 

@@ -16,6 +16,7 @@ from marketplace.manifest import Manifest, Pricing
 from marketplace.models import Installation, Module, Partner
 from marketplace.modules import live_manifest
 from marketplace.signing import launch_token, module_secret
+from services.work import committing
 from telemetry import registry
 from telemetry.models import Device
 from tenants.clock import local_today
@@ -126,12 +127,8 @@ def subscribe(session: Session, tenant: Tenant, module: Module, user: User, devi
               cap_minor: int | None) -> Installation:
     """Install a module for the current company, for these machines with this cap, and queue its
     `installation.created` webhook; a refused choice changes nothing."""
-    try:
+    with committing(session):
         installation = installations.subscribe(session, tenant, module, user, device_ids, cap_minor)
-    except DomainError:
-        session.rollback()
-        raise
-    session.commit()
     return installation
 
 

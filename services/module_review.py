@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from marketplace import modules, portal
 from marketplace.models import Module, Partner
-from tenants.errors import DomainError, NotFound
+from services.work import committing
+from tenants.errors import NotFound
 from tenants.models import User
 
 
@@ -54,12 +55,8 @@ def module_review(session: Session, module_id: int) -> ModuleReview:
 def _decide(session: Session, module_id: int, decision: Callable[[Module], Module]) -> Module:
     """Apply a decision to a module (NotFound for none) and commit it; a refused decision changes nothing."""
     module = _module(session, module_id)
-    try:
+    with committing(session):
         decision(module)
-    except DomainError:
-        session.rollback()
-        raise
-    session.commit()
     return module
 
 

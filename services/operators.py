@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from billing import admin_views, pricebook, settlement
 from billing.invoices import tenant_invoice
 from billing.models import Invoice
-from tenants.errors import DomainError
+from services.work import committing
 from tenants.mail import OutboxMessage, recent_mail
 from tenants.models import Membership, Tenant, User
 from tenants.scoping import tenant_context
@@ -94,12 +94,8 @@ def price_book(session: Session) -> PriceBook:
 def set_prices(session: Session, admin: User, currency: str, *, device_day_minor: object, free_devices: object,
                commission_bp: object) -> pricebook.Prices:
     """Set one currency's prices (they apply to days billed from now on); a refused value changes nothing."""
-    try:
+    with committing(session):
         prices = pricebook.set_prices(session, admin, currency, device_day_minor, free_devices, commission_bp)
-    except DomainError:
-        session.rollback()
-        raise
-    session.commit()
     return prices
 
 
@@ -118,12 +114,8 @@ def _settle(session: Session, tenant_id: int, invoice_id: int,
     change is rolled back."""
     with tenant_context(tenant_id):
         invoice, _lines = tenant_invoice(session, invoice_id)
-        try:
+        with committing(session):
             action(session, invoice, admin, now)
-        except DomainError:
-            session.rollback()
-            raise
-        session.commit()
     return invoice
 
 

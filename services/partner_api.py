@@ -13,10 +13,10 @@ from billing import usage
 from marketplace import insights, installations, tokens
 from marketplace.models import Installation, Module
 from marketplace.modules import live_manifest
+from services.work import committing
 from telemetry import queries
 from telemetry.models import Device
 from tenants.clock import local_today
-from tenants.errors import DomainError
 from tenants.models import Tenant
 
 PAGE = 50
@@ -82,21 +82,13 @@ def report_usage(session: Session, access: PartnerAccess, data: dict, now: datet
     and whether it is new. PaymentRequired (402) past the cap, with the company's cap notice committed."""
     installation, module = access.installation, access.module
     tenant = session.get_one(Tenant, installation.tenant_id)
-    try:
+    with committing(session):
         record, created = usage.report_usage(session, installation, module, tenant, data, now)
-    except DomainError:
-        session.rollback()
-        raise
-    session.commit()
     return usage.usage_json(record), created
 
 
 def post_insight(session: Session, installation: Installation, data: dict) -> dict:
     """Post a card, alert or report link to the company's overview and notification centre; its JSON."""
-    try:
+    with committing(session):
         insight = insights.post_insight(session, installation, data)
-    except DomainError:
-        session.rollback()
-        raise
-    session.commit()
     return insights.insight_json(insight)

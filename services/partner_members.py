@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from marketplace import modules, partner_members
 from marketplace.models import Partner, PartnerMember
-from tenants.errors import DomainError
+from services.work import committing
 from tenants.models import User
 
 
@@ -51,41 +51,32 @@ def add_member(session: Session, user: User, partner_id: int, email: str, role: 
     """Add someone who already has an account to the user's partner as an owner or a member (owners only);
     a refused change changes nothing."""
     partner = modules.partner_for_member(session, partner_id, user)
-    try:
+    with committing(session):
         member = partner_members.add_member(session, partner, user, email, role)
-    except DomainError:
-        session.rollback()
-        raise
-    return _committed(session, partner, member)
+        change = _change(session, partner, member)
+    return change
 
 
 def change_role(session: Session, user: User, partner_id: int, member_id: int, role: str) -> MemberChange:
     """Make a member of the user's partner an owner, or an owner a member (owners only; the last owner stays);
     a refused change changes nothing."""
     partner = modules.partner_for_member(session, partner_id, user)
-    try:
+    with committing(session):
         member = partner_members.change_role(session, partner, user, member_id, role)
-    except DomainError:
-        session.rollback()
-        raise
-    return _committed(session, partner, member)
+        change = _change(session, partner, member)
+    return change
 
 
 def remove_member(session: Session, user: User, partner_id: int, member_id: int) -> MemberChange:
     """Remove a member of the user's partner (owners), or the user's own membership (leaving; anyone but the
     last owner); a refused change changes nothing."""
     partner = modules.partner_for_member(session, partner_id, user)
-    try:
+    with committing(session):
         removed = partner_members.remove_member(session, partner, user, member_id)
-    except DomainError:
-        session.rollback()
-        raise
-    return _committed(session, partner, removed)
-
-
-def _committed(session: Session, partner: Partner, member: PartnerMember) -> MemberChange:
-    """Commit the change, returning it with the member's email address (read first: a removed membership's
-    row is gone afterwards)."""
-    change = MemberChange(partner, member, session.get_one(User, member.user_id).email)
-    session.commit()
+        change = _change(session, partner, removed)
     return change
+
+
+def _change(session: Session, partner: Partner, member: PartnerMember) -> MemberChange:
+    # the member's address is read before the commit: a removed membership's row is gone afterwards
+    return MemberChange(partner, member, session.get_one(User, member.user_id).email)

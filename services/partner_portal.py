@@ -18,7 +18,7 @@ from billing.invoices import month_start
 from billing.models import Payout
 from marketplace import modules, portal, signing, webhooks
 from marketplace.models import Module, Partner, PartnerMember, WebhookDelivery
-from tenants.errors import DomainError
+from services.work import committing
 from tenants.models import User
 
 EditOutcome = Literal["review", "live", "saved"]
@@ -90,12 +90,8 @@ def partners_of(session: Session, user: User) -> list[tuple[Partner, PartnerMemb
 
 def sign_up(session: Session, user: User, name: str, contact_email: str) -> Partner:
     """Create a partner organisation with the user as its owner; a refused field changes nothing."""
-    try:
+    with committing(session):
         created = modules.create_partner(session, name=name, contact_email=contact_email, owner=user)
-    except DomainError:
-        session.rollback()
-        raise
-    session.commit()
     return created
 
 
@@ -118,12 +114,8 @@ def module(session: Session, user: User, partner_id: int, module_id: int) -> Par
 
 def create_module(session: Session, found: Partner, data: dict, platform_key: str) -> ModuleSecret:
     """A new draft module of the partner from a manifest, with its secret; a refused manifest changes nothing."""
-    try:
+    with committing(session):
         created = modules.create_module(session, found, data)
-    except DomainError:
-        session.rollback()
-        raise
-    session.commit()
     return ModuleSecret(found, created, signing.module_secret(platform_key, created))
 
 
@@ -136,12 +128,8 @@ def module_page(session: Session, found: PartnerModule, page: int) -> ModulePage
 def edit_module(session: Session, edited: Module, data: dict) -> EditOutcome:
     """Replace the module's working manifest; a refused manifest changes nothing. The outcome: "review" when
     the published module's change waits for a review, "live" when it is live at once, else "saved"."""
-    try:
+    with committing(session):
         modules.edit_module(session, edited, data)
-    except DomainError:
-        session.rollback()
-        raise
-    session.commit()
     if edited.status != "published":
         return "saved"
     return "review" if modules.needs_review(edited) else "live"
@@ -150,12 +138,8 @@ def edit_module(session: Session, edited: Module, data: dict) -> EditOutcome:
 def submit(session: Session, user: User, partner_id: int, module_id: int) -> PartnerModule:
     """Ask the platform to review one of the partner's modules (Conflict when there is nothing to review)."""
     found = module(session, user, partner_id, module_id)
-    try:
+    with committing(session):
         modules.submit_for_review(found.module)
-    except DomainError:
-        session.rollback()
-        raise
-    session.commit()
     return found
 
 
@@ -177,12 +161,8 @@ def redeliver(session: Session, user: User, partner_id: int, module_id: int, del
     """Queue one of the module's deliveries again at once (same event id, a new 24-hour window); Conflict when
     it is queued already, NotFound for another module's."""
     found = module(session, user, partner_id, module_id)
-    try:
+    with committing(session):
         delivery = webhooks.redeliver(session, found.module, delivery_id, now)
-    except DomainError:
-        session.rollback()
-        raise
-    session.commit()
     return delivery
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from billing import statements
 from billing.models import Payout
+from services.work import committing
 from tenants.clock import current_month
 from tenants.errors import DomainError, NotFound
 from tenants.models import User
@@ -53,13 +54,9 @@ def create_payout(session: Session, admin: User, partner_id: int, month: str, cu
                   now: datetime) -> Payout:
     """Create the payout of a partner's finished month (YYYY-MM) in one currency from its statement (once only);
     a refused payout changes nothing."""
-    try:
+    with committing(session):
         payout = statements.create_payout(session, admin, partner_id, statements.parse_month(month), currency,
                                           now.date())
-    except DomainError:
-        session.rollback()
-        raise
-    session.commit()
     return payout
 
 
@@ -73,10 +70,6 @@ def payout_month(session: Session, payout_id: int) -> str:
 
 def mark_payout_paid(session: Session, admin: User, payout_id: int, reference: str, now: datetime) -> Payout:
     """Note that a payout's money was sent, with the transfer's reference (once); a refusal changes nothing."""
-    try:
+    with committing(session):
         payout = statements.mark_payout_paid(session, admin, payout_id, reference, now)
-    except DomainError:
-        session.rollback()
-        raise
-    session.commit()
     return payout

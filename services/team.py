@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from services.work import committing
 from tenants import accounts, team
-from tenants.errors import N_, DomainError
+from tenants.errors import N_
 from tenants.models import Invitation, Membership, Tenant, User
 from tenants.tokens import LinkError
 
@@ -92,12 +93,8 @@ def join(session: Session, secret_key: str, token: str, link: InvitationLink, pa
          locale: str | None) -> Membership:
     """Accept an invitation as the account its address already has or, without one, as a new account with
     `password`; a refused password or link changes nothing."""
-    try:
+    with committing(session):
         user = link.existing or accounts.create_user(session, email=link.invitation.email, password=password or "",
                                                      locale=locale)
         membership = team.accept_invitation(session, secret_key, token, user)
-    except DomainError:
-        session.rollback()
-        raise
-    session.commit()
     return membership
