@@ -60,6 +60,9 @@ def _charge_tenant(unit: TenantUnit, provider: PaymentProvider, now: datetime) -
         except ProviderError as exc:
             log.warning("charging invoice %s of tenant %s failed: %s", invoice_id, unit.tenant_id, exc)
             break
+        except Exception:  # the company's later invoices wait for the next run, so they never mix
+            log.exception("charging invoice %s of tenant %s failed", invoice_id, unit.tenant_id)
+            break
     return attempted
 
 

@@ -14,7 +14,7 @@ from blueprints.marketplace_forms import ConsentForm
 from marketplace.manifest import CATEGORIES, SCOPES, Manifest
 from services import marketplace as marketplace_service
 from tenants.clock import utcnow
-from tenants.errors import N_, DomainError
+from tenants.errors import N_, DomainError, NotFound
 from web.auth import role_required, tenant_required
 from web.database import db_session
 from web.errors import domain_message
@@ -139,6 +139,8 @@ def consent(installation_id: int):
         return _render_consent(page, form, status=422)
     try:
         marketplace_service.change_consent(db_session(), installation_id, form.devices.data or [], form.cap_minor)
+    except NotFound:  # removed meanwhile: the not-found page, not the form
+        raise
     except DomainError as exc:
         flash(domain_message(exc), "error")
         return _render_consent(page, form, status=form_status(exc))

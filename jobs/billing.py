@@ -31,7 +31,10 @@ def run_billing(db: Database, now: datetime | None = None) -> int:
 
 def _bill_tenant(unit: TenantUnit, now: datetime) -> int:
     added = unit.attempt(lambda session: _bill_days(session, unit.tenant_id, now))
-    unit.attempt(lambda session: _close_last_month(session, unit.tenant_id, now))
+    try:
+        unit.attempt(lambda session: _close_last_month(session, unit.tenant_id, now))
+    except Exception:  # the days billed stay billed (and counted); the next run closes the month
+        log.exception("closing last month of tenant %s failed", unit.tenant_id)
     return added
 
 

@@ -3,7 +3,8 @@
 Jobs, the CLI and platform pages that read across companies come through here: it is the one place
 outside a request that lists tenants and enters their context (a request enters its tenant in
 web.auth). One failure policy for every per-tenant loop: a tenant whose step raises is logged and
-reported, and the others go on (every job is idempotent, so the next run retries it).
+reported (an error-level log line naming the failed tenants), and the others go on (every job is idempotent,
+so the next run retries it); a lost database connection ends the run at once.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from tenants.db import Database
@@ -86,12 +87,20 @@ def for_each_tenant(db: Database, step: Callable[[TenantUnit], int], *, what: st
         try:
             with tenant_context(tenant_id):
                 run.count += step(TenantUnit(db, tenant_id))
+        except DBAPIError as exc:
+            if exc.connection_invalidated:  # the database is gone: the others would fail alike
+                raise
+            _failed(run, what, tenant_id)
         except Exception:  # a job: one company's trouble must not stop the others'; the next run retries
-            log.exception("%s failed for tenant %s", what, tenant_id)
-            run.failed.append(tenant_id)
+            _failed(run, what, tenant_id)
     if run.failed:
-        log.warning("%s failed for %d tenant(s): %s", what, len(run.failed), run.failed)
+        log.error("%s failed for %d tenant(s): %s", what, len(run.failed), run.failed)
     return run
+
+
+def _failed(run: TenantsRun, what: str, tenant_id: int) -> None:
+    log.exception("%s failed for tenant %s", what, tenant_id)
+    run.failed.append(tenant_id)
 
 
 def each_tenant(session: Session) -> Iterator[Tenant]:

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from tenants import team
 from tenants.clock import utcnow
@@ -71,3 +72,17 @@ def test_each_tenant_enters_every_tenant_in_turn_within_one_session(db, make_acc
         seen = [(tenant.id, current_tenant_id()) for tenant in each_tenant(session)]
     assert seen == [(a.tenant_id, a.tenant_id), (b.tenant_id, b.tenant_id)]
     assert current_tenant_id() is None
+
+
+def test_a_lost_database_connection_ends_the_run_at_once(db, make_account):
+    tenants = [make_account(name, f"o@{name.lower()}.test").tenant_id for name in ("Acme", "Beta")]
+    seen = []
+
+    def step(unit):
+        seen.append(unit.tenant_id)
+        # what SQLAlchemy raises when the server went away mid-statement
+        raise DBAPIError("SELECT 1", {}, ConnectionError("server closed the connection"), connection_invalidated=True)
+
+    with pytest.raises(DBAPIError):
+        for_each_tenant(db, step, what="the test step")
+    assert seen == tenants[:1], "the other companies are not tried against a database that is gone"
