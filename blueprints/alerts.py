@@ -10,13 +10,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
-from blueprints.billing import notice_views
 from blueprints.forms import ConfirmForm
 from services import alerts as alerts_service
 from telemetry import alerts
 from tenants.clock import utcnow
 from tenants.errors import DomainError
 from web.auth import role_required, tenant_required
+from web.billing_notices import notice_views
 from web.database import db_session
 from web.errors import domain_message
 

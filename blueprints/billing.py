@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from billing import invoices as billing_invoices
 from billing.invoices import PAYMENT_TERM, is_past_due
-from billing.models import BillingAccount, BillingNotice, Invoice
+from billing.models import BillingAccount, Invoice
 from blueprints.billing_forms import CapForm
 from blueprints.forms import ConfirmForm, form_status
 from blueprints.marketplace_forms import cap_example
@@ -20,9 +20,10 @@ from services import billing as billing_service
 from tenants.clock import utcnow
 from tenants.errors import N_, DomainError
 from web.auth import role_required, tenant_required
+from web.billing_notices import notice_views
 from web.database import db_session
 from web.errors import domain_message
-from web.formatting import country_name, money, percent_bp, price_text, status_label
+from web.formatting import country_name, percent_bp, price_text, status_label
 from web.payments import stripe_public_settings
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
@@ -46,41 +47,6 @@ def line_label(meter: str, module_name: str = "") -> str:
 def late_text(days: list[str]) -> str:
     """The late days of an invoice line, e.g. "billed late for 2026-10-30, 2026-10-31"."""
     return _("billed late for %(days)s", days=", ".join(days))
-
-
-def notice_views(found: billing_service.Notices) -> list[dict]:
-    """Open billing notices with their message in plain words and a link to what they are about."""
-    return [{"notice": n, "text": notice_text(n, found.module_names), "link": _notice_link(n)} for n in found.open]
-
-
-def notice_text(notice: BillingNotice, module_names: dict[int, str]) -> str:
-    """A billing notice in plain words."""
-    d = notice.details or {}
-    currency = d.get("currency", "EUR")
-    if notice.kind == "payment_failed":
-        return _("The payment of invoice %(number)s (%(total)s) failed: %(error)s. We will try again; you can also "
-                 "pay by bank transfer.", number=d.get("number", ""), total=money(int(d.get("total_minor", 0)),
-                 currency), error=(d.get("error") or _("no reason given")).rstrip(". "))
-    figures = {"month": d.get("month", ""), "spent": money(int(d.get("spent_minor", 0)), currency),
-               "cap": money(int(d.get("cap_minor", 0)), currency)}
-    if notice.installation_id is None:
-        if notice.kind == "cap_100":
-            return _("You reached your monthly cap for %(month)s: %(spent)s of %(cap)s. Nothing stops: machines keep "
-                     "reporting and usage is still billed.", **figures)
-        return _("You have used 80%% of your monthly cap for %(month)s: %(spent)s of %(cap)s.", **figures)
-    module = module_names.get(notice.installation_id) or _("A removed module")
-    if notice.kind == "cap_100":
-        return _("%(module)s reached its monthly cap for %(month)s: %(spent)s of %(cap)s. Its further charges are "
-                 "refused until next month or until you raise the cap.", module=module, **figures)
-    return _("%(module)s has used 80%% of its monthly cap for %(month)s: %(spent)s of %(cap)s.", module=module,
-             **figures)
-
-
-def _notice_link(notice: BillingNotice) -> tuple[str, str] | None:
-    invoice_id = (notice.details or {}).get("invoice_id")
-    if notice.kind == "payment_failed" and isinstance(invoice_id, int):
-        return url_for("billing.invoice", invoice_id=invoice_id), _("See the invoice")
-    return url_for("billing.index"), _("See billing")
 
 
 @bp.app_context_processor

@@ -69,10 +69,11 @@ def tenant_owned_tables() -> list[str]:
     )
 
 
-# Tables that carry tenant_id but are read from two sides, so neither the scoping hook nor row-level
-# security may hide other tenants' rows from them. Each names the other side and where its filter lives;
-# every tenant-side read of them filters by the current tenant explicitly (tenants.scoping's
-# require_tenant_id). A table with tenant_id must be tenant-owned or listed here
+# Tables that carry tenant_id but are read from two sides, so the scoping hook may not hide other tenants'
+# rows from them. Their own policy: on PostgreSQL a tenant's transaction sees and writes only its own rows
+# (tenants.rls.TWO_SIDED_POLICY, migration 0012), while the other side, with no tenant set, reads across
+# companies through the filter each entry names; every tenant-side read of them filters by the current
+# tenant explicitly too. A table with tenant_id must be tenant-owned or listed here
 # (tests/foundation/test_tenant_wall.py).
 TWO_SIDED_TABLES: dict[str, str] = {
     "memberships": "platform side: a user's companies, listed at login and in the company switcher "

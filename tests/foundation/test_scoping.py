@@ -1,11 +1,13 @@
 """Each wall of tenant isolation, proven on its own."""
 import pytest
 from sqlalchemy import create_engine, func, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from tenants import apikeys
 from tenants.apikeys import ApiKey
 from tenants.audit import AuditEvent
 from tenants.db import TWO_SIDED_TABLES, tenant_owned_tables
+from tenants.rls import POLICY, TWO_SIDED_POLICY
 from tenants.schema import load_models
 from tenants.scoping import TenantContextError, tenant_context
 
@@ -120,8 +122,9 @@ def test_raw_sql_with_tenant_setting_sees_only_that_tenant_on_postgres(test_db, 
     engine.dispose()
 
 
-def test_every_tenant_owned_table_forces_row_level_security(test_db):
-    """Every table with a tenant_id (partitions included), except the platform link tables."""
+def test_every_table_with_a_tenant_id_forces_row_level_security(test_db):
+    """Every table with a tenant_id (partitions included): a tenant-owned one by the isolation policy, a
+    two-sided one by its tenant-side policy."""
     _require_postgres(test_db)
     engine = create_engine(test_db.admin_url)
     with engine.connect() as connection:
@@ -133,5 +136,34 @@ def test_every_tenant_owned_table_forces_row_level_security(test_db):
             "WHERE table_schema = 'public' AND column_name = 'tenant_id'")).scalars().all()
     engine.dispose()
     assert set(tenant_owned_tables()) <= set(with_tenant)
-    for table in set(with_tenant) - set(TWO_SIDED_TABLES):
+    for table in with_tenant:
         assert secured.get(table) is True, f"{table} lacks FORCE ROW LEVEL SECURITY"
+    policies = dict(connection_policies(test_db))
+    for table in with_tenant:
+        expected = TWO_SIDED_POLICY if table in TWO_SIDED_TABLES else POLICY
+        assert policies.get(table) == expected, f"{table} has policy {policies.get(table)}, not {expected}"
+
+
+def connection_policies(test_db) -> list[tuple[str, str]]:
+    engine = create_engine(test_db.admin_url)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT tablename, policyname FROM pg_policies WHERE schemaname = 'public'"))
+        found = [tuple(row) for row in rows]
+    engine.dispose()
+    return found
+
+
+def test_a_tenant_sees_only_its_own_rows_of_a_two_sided_table_on_postgres(test_db, two_tenants):
+    """The tenant side is walled in raw SQL too; the other side (no tenant set) reads across companies."""
+    _require_postgres(test_db)
+    a, b = two_tenants
+    engine = create_engine(test_db.url)  # the app's ordinary role, no ORM hooks
+    with engine.begin() as connection:
+        everyone = connection.execute(text("SELECT tenant_id FROM memberships")).scalars().all()
+        connection.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(a.tenant_id)})
+        own = connection.execute(text("SELECT tenant_id FROM memberships")).scalars().all()
+        with pytest.raises(DBAPIError):
+            connection.execute(text("UPDATE memberships SET tenant_id = :b WHERE tenant_id = :a"),
+                               {"a": a.tenant_id, "b": b.tenant_id})
+    engine.dispose()
+    assert sorted(everyone) == sorted([a.tenant_id, b.tenant_id]) and own == [a.tenant_id]
