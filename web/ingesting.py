@@ -9,14 +9,13 @@ from dataclasses import dataclass, field
 
 from flask import abort, current_app, g, request
 
+from services import ingest as ingest_service
 from telemetry.credential_cache import CredentialCache
 from telemetry.group_commit import GroupCommitter
 from telemetry.inflate import CONTENT_ENCODINGS, InflatedTooLarge, NotInflatable, inflate, wbits_for
-from telemetry.ingest import MAX_READINGS, IngestOutcome, counted, plan_ingest, store_plan
-from telemetry.ingest_sources import IngestSource, authenticate, cached_source, credential_live
-from telemetry.packing import may_touch_blocks
+from telemetry.ingest import MAX_READINGS, IngestOutcome
+from telemetry.ingest_sources import IngestSource, authenticate, cached_source
 from telemetry.readings import ParseContext, ParseResult, PayloadError
-from telemetry.store_pg import DeviceWrite, store_all_committed
 from tenants.clock import utcnow
 from web.auth import bind_tenant
 from web.auth_failures import MESSAGE as GUESSING_MESSAGE
@@ -160,22 +159,8 @@ def group_committer() -> GroupCommitter | None:
     return committer
 
 
-def _store(source: IngestSource, parsed: ParseResult, received_at) -> IngestOutcome | None:
-    """Store and commit; None when the credential turned out revoked (nothing stored). A device
-    token's readings on PostgreSQL, when the request has not opened a session (its credential was
-    cached), take the session-free path: one round trip that also checks the credential."""
-    lean = source.kind == "device" and "db_session" not in g and _lean_database()
-    plan = plan_ingest(None if lean else db_session(), source, parsed, received_at)
-    if lean and not plan.reported and not may_touch_blocks(plan.rows, received_at):
-        write = DeviceWrite(source.tenant_id, source.credential_id, plan.rows, received_at)
-        committer = group_committer()
-        accepted = committer.store(write) if committer else store_all_committed(database().unpinged_engine, [write])[0]
-        return None if accepted is None else counted(plan, accepted)
-    if lean and not credential_live(db_session(), source.credential_id):  # the source may be a minute old
-        return None
-    outcome = store_plan(db_session(), plan, received_at)
-    commit()
-    return outcome
+def _storage() -> ingest_service.Storage:
+    return ingest_service.Storage(database(), db_session, "db_session" in g, group_committer())
 
 
 def receive(secret: str | None, parse: Callable[[ParseContext], ParseResult],
@@ -197,7 +182,7 @@ def receive(secret: str | None, parse: Callable[[ParseContext], ParseResult],
         return IngestAnswer(400, error=str(exc))
     if len(parsed.items) + len(parsed.rejected) > MAX_READINGS:
         return IngestAnswer(413, error=f"at most {MAX_READINGS} readings per request")
-    outcome = _store(source, parsed, received_at)
+    outcome = ingest_service.store_readings(_storage(), source, parsed, received_at)
     if outcome is None:
         credential_cache().forget(source.kind, source.credential_id)
         note_failed_attempt()
