@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import func, select
 
 from jobs.alerting import evaluate_alerts
 from jobs.billing import charge_invoices, mail_notices, run_billing
 from jobs.module_events import deliver_webhooks, emit_module_events
-from telemetry import packing, partitions, rollups, settling
-from telemetry.models import Device
+from services import upkeep
+from telemetry import partitions
 from tenants import team
 from tenants.clock import utcnow
 from tenants.db import Database
 from tenants.models import Tenant
-from tenants.unit_of_work import TenantUnit, for_each_tenant
+from tenants.unit_of_work import for_each_tenant
 
 
 @dataclass(frozen=True)
@@ -38,19 +37,7 @@ def purge_expired_invitations(db: Database) -> int:
 def settle_rollups(db: Database) -> int:
     """Recompute the rollups late or new readings touched, in every tenant; returns buckets written.
     Safe beside other settlers (jobs.settler): each takes the devices no other is settling."""
-    return for_each_tenant(db, _settle_tenant, what="settle_rollups").count
-
-
-def _settle_tenant(unit: TenantUnit) -> int:
-    with unit.session() as session:
-        device_ids = rollups.dirty_device_ids(session)
-    written = 0
-    for i in range(0, len(device_ids), settling.CHUNK):  # a transaction per chunk: short device locks
-        with unit.session() as session:
-            chunk = device_ids[i:i + settling.CHUNK]
-            devices = list(session.scalars(select(Device).where(Device.id.in_(chunk))))
-            written += settling.settle_devices(session, devices, skip_locked=True)
-    return written
+    return for_each_tenant(db, upkeep.settle_company, what="settle_rollups").count
 
 
 def maintain_partitions(db: Database) -> int:
@@ -72,19 +59,7 @@ def pack_readings(db: Database) -> int:
     and drop the blocks past the tenant's retention; returns how many readings moved. A transaction
     per device-day: safe to stop and run again."""
     now = utcnow()
-    return for_each_tenant(db, lambda unit: _pack_tenant(unit, now), what="pack_readings").count
-
-
-def _pack_tenant(unit: TenantUnit, now: datetime) -> int:
-    with unit.session() as session:
-        keep_days = session.scalars(select(Tenant.raw_retention_days).where(Tenant.id == unit.tenant_id)).one()
-        packing.drop_expired_blocks(session, keep_days, now)
-        device_ids = list(session.scalars(select(Device.id).order_by(Device.id)))
-    moved = 0
-    for device_id in device_ids:
-        while day := unit.attempt(lambda session, device_id=device_id: packing.pack_next_day(session, device_id, now)):
-            moved += day
-    return moved
+    return for_each_tenant(db, lambda unit: upkeep.pack_company(unit, now), what="pack_readings").count
 
 
 JOBS: tuple[Job, ...] = (
