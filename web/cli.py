@@ -11,7 +11,7 @@ from tenants.clock import utcnow
 from tenants.errors import DomainError
 from tenants.migrate import upgrade
 from tenants.models import Tenant
-from tenants.scoping import tenant_context
+from tenants.unit_of_work import TenantUnit
 from web.database import database
 from web.demo_cli import demo_command
 from web.simulate_cli import simulate_command
@@ -74,15 +74,14 @@ def apikeys_group() -> None:
 @click.option("--name", required=True)
 def apikeys_create(slug, name) -> None:
     with database().session() as session:
-        tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
-        if tenant is None:
-            raise click.ClickException(f"no company with slug {slug!r}")
-        with tenant_context(tenant.id):
-            try:
-                _key, secret = apikeys.create_key(session, name)
-            except DomainError as exc:
-                _fail(exc)
-            session.flush()
+        tenant_id = session.scalar(select(Tenant.id).where(Tenant.slug == slug))
+    if tenant_id is None:
+        raise click.ClickException(f"no company with slug {slug!r}")
+    with TenantUnit(database(), tenant_id).session() as session:
+        try:
+            _key, secret = apikeys.create_key(session, name)
+        except DomainError as exc:
+            _fail(exc)
     click.echo(secret)
 
 

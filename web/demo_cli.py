@@ -9,17 +9,15 @@ next feed revokes the key of the previous one. Nothing of this runs unless someo
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import click
 import requests
 from flask.cli import with_appcontext
 
-from billing.demo import bill_demo_history
-from telemetry.demo_data import HISTORY_DAYS, LIVE_INTERVAL_S, ensure_demo, issue_feed_key, live_anchors, live_rounds
+from services.demo import prepare_demo
+from telemetry.demo_data import HISTORY_DAYS, LIVE_INTERVAL_S, live_rounds
 from tenants.clock import utcnow
-from tenants.scoping import tenant_context
 from web.database import database
 from web.simulate_cli import READINGS_PATH, Poster, live
 
@@ -38,14 +36,8 @@ WAIT_S = 60.0
 @with_appcontext
 def demo_command(days, feed_url, interval, count) -> None:
     """Ensure the demo, print the login and what it holds; with --feed, keep its machines live."""
-    with database().session() as session:
-        now = utcnow()
-        summary = ensure_demo(session, now, days=days)
-        tenant = summary.account.tenant
-        with tenant_context(tenant.id):
-            invoice = bill_demo_history(session, tenant, now - timedelta(days=days), now)
-            if feed_url:
-                secret, anchors = issue_feed_key(session), live_anchors(session)
+    demo = prepare_demo(database(), utcnow(), days, with_feed=bool(feed_url))
+    summary, invoice, tenant = demo.summary, demo.invoice, demo.summary.account.tenant
     account = summary.account
     click.echo(f"demo company {tenant.name!r} {'created' if account.created else 'ready'}: "
                f"log in as {account.email} / {account.password}")
@@ -54,7 +46,8 @@ def demo_command(days, feed_url, interval, count) -> None:
     if invoice is not None:
         click.echo(f"last month's invoice {invoice.number}: see /billing/ (local provider: awaiting bank transfer)")
     if feed_url:
-        _feed(feed_url.rstrip("/"), secret, live_rounds(anchors, ZoneInfo(tenant.timezone), interval), count)
+        _feed(feed_url.rstrip("/"), demo.feed_secret or "", live_rounds(demo.anchors or {}, ZoneInfo(tenant.timezone),
+                                                                         interval), count)
 
 
 def _feed(base_url: str, secret: str, rounds, count: int | None) -> None:
