@@ -284,7 +284,10 @@ def test_other_company_gets_404(owner_client, db, owner, installed, make_account
 def test_card_context_follows_the_stripe_settings(app_config, db, owner):
     from app import create_app
     from blueprints import billing
+    from services import billing as billing_service
+    from tenants.clock import utcnow
     from web.auth import bind_tenant
+    from web.database import db_session
 
     for secret, expected in ((None, None), ("sk_test_1", "pk_test_1")):
         config = {**app_config, "STRIPE_PUBLISHABLE_KEY": "pk_test_1"}
@@ -293,7 +296,8 @@ def test_card_context_follows_the_stripe_settings(app_config, db, owner):
         application = create_app(config)
         with application.test_request_context("/billing/"):
             bind_tenant(owner.tenant_id)
-            context = billing._card_context(None)
+            page = billing_service.billing_page(db_session(), db_session().get(Tenant, owner.tenant_id), utcnow())
+            context = billing._card_context(page.billing_account)
         application.extensions["database"].dispose()
         assert context == {"billing_account": None, "stripe_publishable_key": expected,
                            "stripe_js_url": "https://js.stripe.com/v3/"}
