@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-UTC = UTC
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NANOS_PER_UNIT = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
 MAX_EXTRA_KEYS = 64
