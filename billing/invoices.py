@@ -85,7 +85,7 @@ def _line_key(row: UsageRecord, period_start: date) -> tuple:
 
 
 def _lines(session: Session, rows: list[UsageRecord], period_start: date) -> list[InvoiceLine]:
-    names = {m.id: (m.live_manifest or {}).get("name", m.slug) for m in session.scalars(
+    names = {m.id: m.display_name for m in session.scalars(
         select(Module).where(Module.id.in_({r.module_id for r in rows if r.module_id})))}
     lines = []
     for (_order, module_id, price, late), grouped in groupby(sorted(rows, key=lambda r: _line_key(r, period_start)),

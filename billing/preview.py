@@ -48,7 +48,7 @@ def month_preview(session: Session, tenant: Tenant, today: date) -> Preview:
                func.sum(UsageRecord.amount_minor))
         .where(UsageRecord.day >= first, UsageRecord.day < next_month(first))
         .group_by(UsageRecord.meter, UsageRecord.module_id)).all()
-    names: dict[int | None, str] = {m.id: (m.live_manifest or {}).get("name", m.slug) for m in session.scalars(
+    names: dict[int | None, str] = {m.id: m.display_name for m in session.scalars(
         select(Module).where(Module.id.in_({r[1] for r in rows if r[1]})))}
     lines = sorted((PreviewLine(meter, module_id, names.get(module_id, ""), int(quantity), int(amount))
                     for meter, module_id, quantity, amount in rows),

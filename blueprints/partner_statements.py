@@ -5,14 +5,11 @@ Like the rest of the portal, every page needs a logged-in user and resolves the 
 membership: anyone else gets 404."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from billing import statements
-from billing.invoices import month_start
 from services import partner_portal as portal_service
 from tenants.clock import utcnow
 from web.database import db_session
@@ -26,12 +23,6 @@ def _logged_in_only():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     return None
-
-
-def current_month() -> date:
-    """The first day of the current month (UTC). Kept here for blueprints/admin_payouts.py, which imports it;
-    this blueprint's page takes it from services.partner_portal.statements_page."""
-    return month_start(utcnow().date())
 
 
 @bp.get("/<int:partner_id>/statements")

@@ -67,6 +67,11 @@ class Module(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    @property
+    def display_name(self) -> str:
+        """The name companies see: its live manifest's, else its slug (not yet approved)."""
+        return (self.live_manifest or {}).get("name", self.slug)
+
 
 INSTALLATION_STATUSES = ("active", "deleted")
 

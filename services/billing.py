@@ -11,8 +11,7 @@ from billing import invoices, notices, preview, pricebook, tax, usage
 from billing.models import BillingAccount, BillingNotice, Invoice, InvoiceLine
 from marketplace import installations
 from marketplace.manifest import Pricing
-from marketplace.models import Installation, Module
-from marketplace.modules import live_manifest
+from marketplace.models import Installation
 from services.work import committing
 from tenants.clock import local_today
 from tenants.models import Tenant
@@ -53,23 +52,17 @@ class BillingPage:
     billing_account: BillingAccount | None
 
 
-def module_name(module: Module) -> str:
-    """A module's name as its live manifest gives it (its slug when it has none)."""
-    manifest = live_manifest(module)
-    return manifest.name if manifest is not None else module.slug
-
-
 def open_notices(session: Session) -> Notices:
     """The current company's open billing notices with the names of the modules they are about."""
     found = notices.open_notices(session)
-    names = {i.id: module_name(m) for i, m in installations.tenant_installations(session)} if found else {}
+    names = {i.id: m.display_name for i, m in installations.tenant_installations(session)} if found else {}
     return Notices(found, names)
 
 
 def billing_page(session: Session, tenant: Tenant, now: datetime) -> BillingPage:
     """The current company's billing page, for its local today."""
     today = local_today(tenant, now)
-    modules = [ModuleSpend(installation, module_name(module), installations.consented_pricing(installation),
+    modules = [ModuleSpend(installation, module.display_name, installations.consented_pricing(installation),
                            usage.month_spend_minor(session, installation.id, today))
                for installation, module in installations.tenant_installations(session)]
     return BillingPage(today, preview.month_preview(session, tenant, today),

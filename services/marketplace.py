@@ -183,9 +183,8 @@ def unsubscribe(session: Session, installation_id: int) -> Removed:
     """Remove a module at once: billing stops, its token dies, the partner is told."""
     installation = installations.unsubscribe(session, installation_id)
     module = session.get_one(Module, installation.module_id)
-    name = (module.live_manifest or {}).get("name", module.slug)
     session.commit()
-    return Removed(installation, name)
+    return Removed(installation, module.display_name)
 
 
 def launch_url(session: Session, installation_id: int, user_id: int, platform_key: str, issuer: str,
