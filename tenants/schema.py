@@ -20,6 +20,8 @@ MODEL_MODULES = (
     "telemetry.alerts",
     "marketplace.models",
     "billing.models",
+    "shopfloor.models",
+    "messaging.models",
 )
 
 
