@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from tenants import accounts, apikeys
 from tenants.models import Membership, User
+from tenants.rights import roles_with
 from tenants.scoping import reset_tenant, set_tenant
 from web.database import commit, db_session
 from web.extensions import login_manager
@@ -103,6 +104,11 @@ def role_required(*roles: str) -> Callable:
             return view(*args, **kwargs)
         return wrapper
     return decorator
+
+
+def right_required(right: str) -> Callable:
+    """A tenant page only for the roles that have a right of tenants.rights (others get 403)."""
+    return role_required(*roles_with(right))
 
 
 def operators_only(bp: Blueprint) -> None:
